@@ -1,0 +1,49 @@
+# SPDX-License-Identifier: MIT
+# Common shell helpers for the check stages. Source it; do not run it.
+#
+# Every stage reports its outcomes through result(), one line per test, into
+# $AKIDA_RESULTS; scripts/check.sh adds them up at the end.
+
+AKIDA_TOP=${AKIDA_TOP:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+AKIDA_CACHE=${AKIDA_CACHE:-$HOME/.cache/akida}
+AKIDA_OUT=${AKIDA_OUT:-$AKIDA_TOP/out}
+AKIDA_RESULTS=${AKIDA_RESULTS:-$AKIDA_OUT/results.txt}
+export AKIDA_TOP AKIDA_CACHE AKIDA_OUT AKIDA_RESULTS
+mkdir -p "$AKIDA_CACHE" "$AKIDA_OUT"
+
+# The Debian kernels we build for and boot (their headers come from apt).
+akida_kernels() {
+	local d
+	for d in /usr/src/linux-headers-6.1.*-amd64 /usr/src/linux-headers-6.12.*-amd64; do
+		[ -d "$d" ] && basename "$d" | sed 's/^linux-headers-//'
+	done | sort -V
+}
+
+# result STATUS NAME [DETAIL...]: STATUS is PASS, FAIL or SKIP.
+result() {
+	local st=$1 name=$2
+	shift 2
+	printf '%s %s%s\n' "$st" "$name" "${*:+ # $*}" >> "$AKIDA_RESULTS"
+	printf '[%s] %s%s\n' "$st" "$name" "${*:+ ($*)}"
+}
+
+# run_logged NAME LOGFILE CMD...: run CMD, PASS/FAIL as NAME; on failure print
+# the last lines of its log.
+run_logged() {
+	local name=$1 log=$2
+	shift 2
+	if "$@" > "$log" 2>&1; then
+		result PASS "$name"
+	else
+		result FAIL "$name" "see $log"
+		echo "---- last lines of $log ----"
+		tail -n 40 "$log"
+		echo "----"
+		return 1
+	fi
+}
+
+die() {
+	echo "error: $*" >&2
+	exit 1
+}
