@@ -47,3 +47,17 @@ die() {
 	echo "error: $*" >&2
 	exit 1
 }
+
+# akida_resolve_kernel NAME: a full version, "debug", or a prefix like 6.12;
+# prints the full version of a kernel we have headers or a cached tree for.
+akida_resolve_kernel() {
+	local want=$1 v
+	if [ -d "$AKIDA_CACHE/kernels/$want" ] || [ -d "/usr/src/linux-headers-$want" ]; then
+		echo "$want"
+		return 0
+	fi
+	for v in $(akida_kernels) $(ls "$AKIDA_CACHE/kernels" 2>/dev/null); do
+		case $v in "$want".*|"$want"-*) echo "$v"; return 0 ;; esac
+	done
+	return 1
+}
