@@ -213,6 +213,113 @@ AKIDA_API size_t akida_packed_weight_bytes(unsigned int weight_bits,
 /* IEEE 802.3 CRC-32, zlib compatible: crc = akida_crc32(0, buf, len). */
 AKIDA_API uint32_t akida_crc32(uint32_t crc, const void *buf, size_t len);
 
+
+/* ------------------------------------------------------------------------ */
+/* .fbz model files                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An .fbz file is a LEB128 length n, the rest of a raw Snappy stream that
+ * decodes to n bytes, then padding; the n bytes are a FlatBuffer. BrainChip
+ * has not published the schema: what libakida knows is in
+ * Documentation/libakida.rst ("The .fbz format") and is reported with field
+ * indices where names are unknown.
+ */
+
+enum akida_fbz_layout {
+	AKIDA_FBZ_LAYOUT_A = 1,	/* root { layers } (Akida 1.x files) */
+	AKIDA_FBZ_LAYOUT_B = 2,	/* root { layers, <absent>, version } (2.x) */
+};
+
+/* Layer types of layout A (the union discriminator of the layer params). */
+enum akida_fbz_layer_type {
+	AKIDA_FBZ_UNKNOWN = 0,
+	AKIDA_FBZ_INPUT_DATA = 1,
+	AKIDA_FBZ_INPUT_CONV = 2,
+	AKIDA_FBZ_FULLY_CONNECTED = 3,
+	AKIDA_FBZ_CONV = 4,
+	AKIDA_FBZ_SEPARABLE_CONV = 5,
+};
+
+/* Variable element type codes seen in real files. */
+#define AKIDA_FBZ_DTYPE_INT32	0	/* thresholds */
+#define AKIDA_FBZ_DTYPE_FLOAT32	1	/* act_step */
+#define AKIDA_FBZ_DTYPE_INT8	3	/* 8-bit weights */
+#define AKIDA_FBZ_DTYPE_INT4	7	/* 4-bit weights, one per byte */
+
+#define AKIDA_FBZ_MAX_DIMS	8
+
+struct akida_fbz_variable {
+	const char *name;
+	unsigned int ndims;
+	int32_t dims[AKIDA_FBZ_MAX_DIMS];
+	unsigned int dtype;		/* AKIDA_FBZ_DTYPE_* or another code */
+	uint32_t bytes;			/* size of the data */
+	const uint8_t *data;
+	uint64_t elements;		/* product of dims (0 if none) */
+};
+
+struct akida_fbz_property {
+	const char *key;
+	int64_t value;
+};
+
+struct akida_fbz_layer {
+	const char *name;
+	unsigned int type;		/* layout A: enum akida_fbz_layer_type */
+	const char *type_name;		/* "FullyConnected", "layer_type 2", ... */
+	unsigned int ninbound;
+	const char **inbound;		/* names of the layers feeding this one */
+	unsigned int nvars;
+	struct akida_fbz_variable *vars;
+	unsigned int nprops;
+	struct akida_fbz_property *props;
+	/* Common properties when known, else -1. */
+	int64_t units;			/* neurons / filters */
+	int64_t weight_bits;
+	int64_t act_bits;
+	uint64_t params;		/* weight elements */
+	uint64_t weight_bytes;		/* bytes of all variables */
+};
+
+struct akida_fbz_info {
+	enum akida_fbz_layout layout;
+	const char *version;		/* "" when the file does not say */
+	size_t file_bytes;
+	size_t stream_bytes;		/* LEB128 + Snappy stream */
+	size_t trailing_bytes;		/* after the stream */
+	int trailing_zero;		/* 1 if all trailing bytes are zero */
+	size_t payload_bytes;		/* decompressed FlatBuffer */
+	unsigned int nlayers;
+	const struct akida_fbz_layer *layers;
+	uint64_t total_params;
+	uint64_t total_weight_bytes;
+};
+
+struct akida_fbz;
+
+/* Parse an .fbz image in memory / a file. Untrusted input is fine. */
+AKIDA_API int akida_fbz_parse(const void *data, size_t len, struct akida_fbz **out);
+AKIDA_API int akida_fbz_load(const char *path, struct akida_fbz **out);
+AKIDA_API const struct akida_fbz_info *akida_fbz_info(const struct akida_fbz *f);
+AKIDA_API void akida_fbz_free(struct akida_fbz *f);
+/* Property of a layer by key (-ENOENT when absent). */
+AKIDA_API int akida_fbz_layer_prop(const struct akida_fbz_layer *l,
+				   const char *key, int64_t *value);
+
+/*
+ * Serialise a program as an .fbz file (layout B, version "libakida-<ver>";
+ * per layer: properties units, inputs, weights_bits, act_bits and
+ * variables weights [O, I, 1, 1], threshold [O], shift [O]). Writes a
+ * malloc()ed buffer; akida_program_from_fbz() reads such files back.
+ */
+AKIDA_API int akida_fbz_write_program(const struct akida_program *p,
+				      uint8_t **out, size_t *len);
+AKIDA_API int akida_fbz_save_program(const struct akida_program *p,
+				     const char *path);
+AKIDA_API int akida_program_from_fbz(const struct akida_fbz *f,
+				     struct akida_program **out);
+
 #ifdef __cplusplus
 }
 #endif
