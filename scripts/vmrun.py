@@ -403,6 +403,35 @@ def splats(console):
 
 # ---------------------------------------------------------------- main
 
+def probe_accel(qemu, kernel):
+    """KVM where a guest really boots with it, else TCG. The answer is cached
+    per host kernel and QEMU binary: a kvm that opens but cannot run guests
+    (nested or paravirtual setups) must not be chosen."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg"
+    key = re.sub(r"[^A-Za-z0-9.]+", "_", f"{os.uname().release}-{qemu}")
+    path = os.path.join(CACHE, "accel", key)
+    try:
+        with open(path) as f:
+            return f.read().strip() or "tcg"
+    except OSError:
+        pass
+    env = dict(os.environ, AKIDA_ACCEL="kvm", AKIDA_QEMU=qemu)
+    try:
+        res = subprocess.run([sys.executable, os.path.abspath(__file__), "--kernel", kernel,
+                              "--module", "none", "--no-module", "--no-device", "--quiet",
+                              "--run", "true", "--timeout", "25"], env=env, timeout=45,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        accel = "kvm" if res.returncode == 0 else "tcg"
+    except subprocess.TimeoutExpired:
+        accel = "tcg"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(accel + "\n")
+    log(f"accelerator: {accel} (probed once, cached in {path})")
+    return accel
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("--kernel", default="6.12", help="kernel version or prefix (6.1, 6.12, ...)")
@@ -469,7 +498,7 @@ def main():
     out_log = os.path.join(work, "out.log")
     ctl = os.path.join(work, "ctl.sock")
     qmp = os.path.join(work, "qmp.sock")
-    accel = os.environ.get("AKIDA_ACCEL", "tcg")
+    accel = os.environ.get("AKIDA_ACCEL") or probe_accel(qemu, a.kernel)
     q = [qemu, "-M", "q35", "-accel", accel, "-m", a.mem, "-smp", a.smp,
          "-nodefaults", "-no-reboot", "-display", "none", "-L", firmware_dir(),
          "-kernel", os.path.join(kdir, "vmlinuz"), "-initrd", img,
