@@ -541,7 +541,7 @@ def main():
                 *full, partial = partial.split("\n")
                 for ln in full:
                     lines.append(ln)
-                    if not a.quiet:
+                    if not a.quiet and not ln.startswith(DONE):
                         print(ln, flush=True)
                     if ln.startswith(DONE):
                         m = re.search(r"rc=(\d+)", ln)
