@@ -42,6 +42,7 @@ cp "$top/dkms.conf" "$top/Kbuild" "$top/COPYING" "$src/"
 cp "$top"/drivers/accel/akida/Kbuild "$top"/drivers/accel/akida/*.[ch] "$src/drivers/accel/akida/"
 cp "$top/include/uapi/linux/akida.h" "$src/include/uapi/linux/"
 
+[ -z "$dkmstree" ] || mkdir -p "$dkmstree"
 opts=(-m "$name" -v "$ver" --sourcetree "$srcroot")
 [ -z "$dkmstree" ] || opts+=(--dkmstree "$dkmstree")
 
