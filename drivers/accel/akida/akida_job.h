@@ -1,0 +1,168 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * akida_pcie: device memory, the job engine and the ioctl interface.
+ *
+ * Lock order (outer first):
+ *   akida_job_engine.reset_lock
+ *   akida_job_engine.mem_lock
+ *   akida_job_engine.lock
+ * clock_lock nests inside nothing else and takes nothing else.
+ */
+#ifndef AKIDA_JOB_H
+#define AKIDA_JOB_H
+
+#include <linux/atomic.h>
+#include <linux/completion.h>
+#include <linux/list.h>
+#include <linux/mutex.h>
+#include <linux/spinlock.h>
+#include <linux/types.h>
+#include <linux/wait.h>
+
+struct akida_dev;
+struct akida_file;
+struct akida_job;
+struct file;
+struct poll_table_struct;
+struct task_struct;
+
+/* Kernel-side copy of struct akida_stats_counters (see the uapi header). */
+struct akida_job_counters {
+	u64 jobs_submitted;
+	u64 jobs_completed;
+	u64 jobs_failed;
+	u64 jobs_pending;
+	u64 inferences;
+	u64 program_loads;
+	u64 weight_updates;
+	u64 bytes_to_device;
+	u64 bytes_from_device;
+	u64 npu_busy_ns;
+	u64 mem_bytes;
+	u64 mem_allocs;
+	u64 pinned_bytes;
+	u64 resets;
+};
+
+/*
+ * What the NPU holds in its SRAM: a program image at an AXI address, with
+ * (optionally) one layer's weights replaced. Used to skip program loads.
+ */
+struct akida_npu_state {
+	bool valid;		/* false after reset, error or a write over it */
+	u64 prog_addr;
+	u64 prog_size;
+	bool weights;		/* a weight update was applied on top */
+	u32 weight_layer;
+	u64 weight_addr;
+	u64 weight_size;
+	u32 output_size;	/* the program's OUTPUT_SIZE */
+};
+
+/**
+ * struct akida_job_engine - per-device job engine (akida_dev.job).
+ * @adev: The device.
+ * @worker: Thread that runs the jobs (the only one that programs the NPU's
+ *	command registers, except CLOCK_MODE).
+ * @lock: Protects @rr, @pipeline, @npu, @counters, @files, @next_id, @stop,
+ *	@dead_err, and in every struct akida_job_file its lists, counters and
+ *	job states. Never held across sleeping or hardware waits.
+ * @rr: Files with queued jobs, in the order they are served (round robin).
+ * @pipeline: Jobs taken from their file's queue and not yet complete, in
+ *	order (input DMA done or running or awaiting output DMA).
+ * @worker_wq: Where @worker sleeps; woken by submissions, NPU interrupts,
+ *	reset requests and stop.
+ * @irq_status: NPU IRQ_STATUS bits latched by akida_job_irq() (atomic).
+ * @irq_ready: akida_job_irq() may touch the NPU (set once initialised).
+ * @npu_irq: NPU completion is signalled by MSI (else polled).
+ * @reset_req: A reset was requested (atomic, set under @lock, cleared by the
+ *	worker).
+ * @reset_done: Completed by the worker when a requested reset is done.
+ * @reset_lock: Serialises AKIDA_IOCTL_RESET callers.
+ * @stop: The device is going away: fail everything with @dead_err.
+ * @dead_err: Status given to jobs failed because of @stop.
+ * @mem_lock: Protects @mem_list, every file's allocation list and the users
+ *	count of every allocation.
+ * @mem_list: All device memory allocations, sorted by address.
+ * @mem_base: First AXI address the allocator hands out.
+ * @mem_end: One past the last such address.
+ * @clock_lock: Protects @clock_mode and writes to CLOCK_MODE.
+ * @clock_mode: Current AKIDA_CLOCK_* mode.
+ * @npu: What the NPU holds; written by @worker, cleared by anyone whose
+ *	write to LPDDR overlaps the loaded program (under @lock).
+ * @counters: Device counters.
+ * @files: Open files.
+ * @next_id: Source of job ids (device-wide, so ids are never reused).
+ */
+struct akida_job_engine {
+	struct akida_dev *adev;
+	struct task_struct *worker;
+
+	spinlock_t lock;
+	struct list_head rr;
+	struct list_head pipeline;
+	wait_queue_head_t worker_wq;
+
+	atomic_t irq_status;
+	bool irq_ready;
+	bool npu_irq;
+
+	atomic_t reset_req;
+	struct completion reset_done;
+	struct mutex reset_lock;
+	bool stop;
+	int dead_err;
+
+	struct mutex mem_lock;
+	struct list_head mem_list;
+	u64 mem_base;
+	u64 mem_end;
+
+	struct mutex clock_lock;
+	u32 clock_mode;
+
+	struct akida_npu_state npu;
+	struct akida_job_counters counters;
+	u64 files;
+	u64 next_id;
+};
+
+/**
+ * struct akida_job_file - per-file job state (akida_file.job).
+ * @queue: Submitted jobs the engine has not taken yet, in order.
+ * @jobs: Every job of the file not yet collected (for lookup by id).
+ * @rr_node: Link in akida_job_engine.rr while @queue is not empty.
+ * @wq: Woken when one of the file's jobs completes.
+ * @outstanding: Jobs submitted and not yet collected.
+ * @in_flight: Jobs submitted and not yet complete.
+ * @done: Jobs complete and not yet collected.
+ * @mems: The file's device memory allocations (under mem_lock).
+ * @prog_addr: The file's program (set by AKIDA_JOB_PROGRAM), 0 if none.
+ * @prog_size: Its size.
+ * @counters: The file's counters.
+ *
+ * Everything but @mems is protected by akida_job_engine.lock.
+ */
+struct akida_job_file {
+	struct list_head queue;
+	struct list_head jobs;
+	struct list_head rr_node;
+	wait_queue_head_t wq;
+	unsigned int outstanding;
+	unsigned int in_flight;
+	unsigned int done;
+	struct list_head mems;
+	u64 prog_addr;
+	u64 prog_size;
+	struct akida_job_counters counters;
+};
+
+int akida_job_init(struct akida_dev *adev);
+void akida_job_fini(struct akida_dev *adev);
+void akida_job_irq(struct akida_dev *adev);
+int akida_job_open(struct akida_file *af);
+void akida_job_release(struct akida_file *af);
+__poll_t akida_poll(struct file *filp, struct poll_table_struct *wait);
+long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+
+#endif /* AKIDA_JOB_H */
