@@ -71,6 +71,8 @@ AKIDA_API const struct akida_error *akida_last_error(void);
 AKIDA_API const char *akida_error_message(void);
 AKIDA_API const char *akida_error_kind_name(enum akida_error_kind kind);
 AKIDA_API void akida_clear_error(void);
+/* The category a given errno falls in. */
+AKIDA_API enum akida_error_kind akida_errno_kind(int err);
 
 /* ------------------------------------------------------------------------ */
 /* Program images (HARDWARE.md section 5) and the CPU golden model           */
@@ -319,6 +321,65 @@ AKIDA_API int akida_fbz_save_program(const struct akida_program *p,
 				     const char *path);
 AKIDA_API int akida_program_from_fbz(const struct akida_fbz *f,
 				     struct akida_program **out);
+
+/* ------------------------------------------------------------------------ */
+/* Discovery                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define AKIDA_PCI_VENDOR	0x1e7c
+#define AKIDA_MAX_ATTRS		48
+
+struct akida_attr {
+	char name[48];			/* "akida_np_count", "akida_dma/h2d_bytes" */
+	char value[80];
+};
+
+/**
+ * struct akida_device_info - one Akida PCI function, as sysfs shows it.
+ * @index: position in the discovery list (sorted by PCI address); the "N"
+ *	of `akida info N`.
+ * @minor: N of /dev/akidaN when the kernel driver is bound, else -1.
+ */
+struct akida_device_info {
+	unsigned int index;
+	char bdf[16];			/* "0000:01:00.0" */
+	uint16_t vendor, device;
+	uint8_t revision;
+	const char *chip;		/* "AKD1000", "AKD1500" or "unknown" */
+	char driver[32];		/* bound driver, "" when none */
+	char devnode[32];		/* "/dev/akida0", "" when none */
+	int minor;
+	int iommu_group;		/* -1 when there is none */
+	char link_speed[32];		/* "5.0 GT/s PCIe", "" if unknown */
+	char link_width[8];
+	char max_link_speed[32];
+	char max_link_width[8];
+	uint64_t bar_size[6];		/* from the resource file */
+	uint64_t bar_start[6];
+	int numa_node;
+	unsigned int nattrs;
+	struct akida_attr attrs[AKIDA_MAX_ATTRS];
+};
+
+/*
+ * Scan <sysfs_root>/bus/pci/devices for vendor 0x1e7c. @sysfs_root NULL
+ * means $AKIDA_SYSFS_ROOT or "/sys". Never fails for lack of devices: an
+ * empty list (*count 0, *list NULL) is a success.
+ */
+AKIDA_API int akida_discover(const char *sysfs_root,
+			     struct akida_device_info **list,
+			     unsigned int *count);
+AKIDA_API void akida_discover_free(struct akida_device_info *list);
+/*
+ * Find one device by index ("0"), PCI address ("0000:01:00.0" or
+ * "01:00.0") or node ("/dev/akida0", "akida0"). Errors: AKIDA_ERR_NO_DEVICE
+ * (no device at all, -ENODEV), AKIDA_ERR_NOT_FOUND (-ENOENT).
+ */
+AKIDA_API int akida_find_device(const char *sysfs_root, const char *spec,
+				struct akida_device_info *out);
+/* Value of an akida_* attribute, NULL when absent. */
+AKIDA_API const char *akida_device_attr(const struct akida_device_info *d,
+					const char *name);
 
 #ifdef __cplusplus
 }
