@@ -381,6 +381,97 @@ AKIDA_API int akida_find_device(const char *sysfs_root, const char *spec,
 AKIDA_API const char *akida_device_attr(const struct akida_device_info *d,
 					const char *name);
 
+/* ------------------------------------------------------------------------ */
+/* Devices and backends                                                     */
+/* ------------------------------------------------------------------------ */
+
+enum akida_backend_kind {
+	AKIDA_BACKEND_AUTO = 0,		/* kernel if bound, else VFIO, else mmap */
+	AKIDA_BACKEND_KERNEL,		/* akida_pcie ioctls on /dev/akidaN */
+	AKIDA_BACKEND_VFIO,		/* vfio-pci: registers, iATU, eDMA, MSI */
+	AKIDA_BACKEND_MMAP,		/* BAR0 via sysfs resource0: registers only */
+};
+
+AKIDA_API const char *akida_backend_name(enum akida_backend_kind kind);
+/* "auto", "kernel", "vfio", "mmap"; -EINVAL for anything else. */
+AKIDA_API int akida_backend_parse(const char *name, enum akida_backend_kind *kind);
+
+/* akida_caps.features */
+#define AKIDA_FEAT_REGS		(1u << 0)	/* NPU register access */
+#define AKIDA_FEAT_DMA		(1u << 1)	/* host <-> device memory */
+#define AKIDA_FEAT_INFER	(1u << 2)	/* program load and inference */
+#define AKIDA_FEAT_WEIGHTS	(1u << 3)	/* per-layer weight update */
+#define AKIDA_FEAT_IRQ		(1u << 4)	/* completions by interrupt */
+#define AKIDA_FEAT_IOMMU	(1u << 5)	/* DMA through an IOMMU */
+
+/** struct akida_caps - what an open device is and can do (immutable). */
+struct akida_caps {
+	enum akida_backend_kind backend;
+	char bdf[16];
+	const char *chip;
+	uint32_t features;		/* AKIDA_FEAT_* */
+	uint32_t device_id;		/* NPU DEVICE_ID */
+	uint32_t version;		/* NPU command-interface VERSION */
+	uint32_t np_count;
+	uint64_t sram_size;
+	uint64_t lpddr_base;		/* AXI */
+	uint64_t lpddr_size;
+	uint64_t mem_base;		/* usable device memory (AXI) */
+	uint64_t mem_size;
+	uint32_t max_batch;
+	uint32_t clock_mode;
+	uint64_t kernel_caps;		/* kernel backend: AKIDA_CAP_* bits */
+};
+
+/** struct akida_run_stats - timing of one akida_infer() call. */
+struct akida_run_stats {
+	uint64_t wall_ns;		/* call duration */
+	uint64_t npu_ns;		/* NPU time reported by the device (0 if unknown) */
+	uint32_t inputs_done;
+	uint32_t jobs;			/* device jobs / batches used */
+};
+
+struct akida_device;
+
+/*
+ * Open a device by the same names as akida_find_device(). Errors:
+ * AKIDA_ERR_NO_DEVICE, AKIDA_ERR_NOT_FOUND, AKIDA_ERR_BACKEND_UNAVAILABLE
+ * (driver not bound, no permission, no IOMMU group), AKIDA_ERR_CAPABILITY.
+ */
+AKIDA_API int akida_open(const char *spec, enum akida_backend_kind kind,
+			 struct akida_device **out);
+AKIDA_API void akida_close(struct akida_device *dev);
+AKIDA_API const struct akida_caps *akida_device_caps(const struct akida_device *dev);
+
+/* NPU registers (BAR0 offsets). */
+AKIDA_API int akida_reg_read(struct akida_device *dev, uint32_t off, uint32_t *val);
+AKIDA_API int akida_reg_write(struct akida_device *dev, uint32_t off, uint32_t val);
+
+/* Device memory (AXI addresses, inside [mem_base, mem_base + mem_size)). */
+AKIDA_API int akida_mem_alloc(struct akida_device *dev, uint64_t size, uint64_t *addr);
+AKIDA_API int akida_mem_free(struct akida_device *dev, uint64_t addr);
+AKIDA_API int akida_mem_write(struct akida_device *dev, uint64_t addr,
+			      const void *buf, size_t len);
+AKIDA_API int akida_mem_read(struct akida_device *dev, uint64_t addr,
+			     void *buf, size_t len);
+
+/*
+ * Inference. akida_load() makes @p the device handle's program (the device
+ * copies it; @p may be freed after). akida_infer() runs @batch inputs of
+ * the program's input bytes each, packed back to back, and writes @batch
+ * outputs. akida_update_weights() replaces layer @layer's weights on the
+ * device with those of @p (same shapes as the loaded program; change them
+ * with akida_program_set_weights() first) without reloading the program.
+ */
+AKIDA_API int akida_load(struct akida_device *dev, const struct akida_program *p);
+AKIDA_API int akida_infer(struct akida_device *dev, const uint8_t *inputs,
+			  unsigned int batch, uint8_t *outputs,
+			  struct akida_run_stats *stats);
+AKIDA_API int akida_update_weights(struct akida_device *dev,
+				   const struct akida_program *p, unsigned int layer);
+/* Reset the NPU (kernel backend: needs CAP_SYS_ADMIN). */
+AKIDA_API int akida_reset(struct akida_device *dev);
+
 #ifdef __cplusplus
 }
 #endif
