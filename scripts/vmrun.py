@@ -1,0 +1,621 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Boot a Debian kernel under QEMU with the emulated AKD1000 and run something.
+
+    vmrun.py --kernel 6.12 --suite --prefix vm-6.12 --results out/results.txt
+    vmrun.py --kernel 6.1 --run 'akida enumerate'
+    vmrun.py --kernel 6.12 --interactive
+
+The guest sees three serial ports: ttyS0 is the kernel console (kept in
+console.log and scanned for oopses), ttyS1 carries the output of what runs
+(clean of kernel messages, so TAP survives), ttyS2 is the host-control
+channel behind the guest's `akida-hostctl` (QEMU monitor commands, e.g. for
+hot-unplug tests).
+
+Exit status: that of the guest command (--run), 0/1 for --suite, 124 when the
+guest never reported back, 125 when the kernel console shows a splat.
+"""
+
+import argparse
+import json
+import os
+import re
+import shlex
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+CACHE = os.environ.get("AKIDA_CACHE", os.path.expanduser("~/.cache/akida"))
+OUT = os.environ.get("AKIDA_OUT", os.path.join(TOP, "out"))
+BUILD = os.environ.get("O", os.path.join(TOP, "build"))
+
+# Kernel modules the guest may need besides ours (VFIO tests), with deps.
+EXTRA_MODULES = ["vfio-pci", "vfio_iommu_type1", "vfio", "vfio_pci_core", "irqbypass"]
+
+# Lines on the kernel console that mean the kernel is unhappy.
+SPLAT = re.compile(
+    r"(Oops|BUG:|WARNING:|Kernel panic|general protection fault|KASAN|UBSAN|"
+    r"kernel BUG|Call Trace:|possible circular locking|possible recursive locking|"
+    r"DMA-API:|unreferenced object|soft lockup|hung_task|blocked for more than)")
+
+DONE = "@@AKIDA-DONE"
+TEST_BEGIN = "@@TEST-BEGIN "
+TEST_END = "@@TEST-END "
+TAP = re.compile(r"^(not ok|ok) (\d+) ?-? ?(.*?)(?: # (SKIP|TODO|XFAIL|XPASS)\b ?(.*))?$")
+PLAN = re.compile(r"^1\.\.(\d+)")
+
+
+def log(msg):
+    print(f"vmrun: {msg}", file=sys.stderr, flush=True)
+
+
+def die(msg, code=2):
+    log(f"error: {msg}")
+    sys.exit(code)
+
+
+def sh(cmd, **kw):
+    return subprocess.run(cmd, check=True, text=True, stdout=subprocess.PIPE, **kw).stdout
+
+
+def resolve_kernel(name):
+    out = subprocess.run(["bash", "-c", f'. "{TOP}/scripts/lib.sh"; akida_resolve_kernel "$1"',
+                          "x", name], text=True, stdout=subprocess.PIPE)
+    ver = out.stdout.strip()
+    if out.returncode or not ver:
+        die(f"no kernel matches '{name}' (have: {os.listdir(os.path.join(CACHE, 'kernels'))})")
+    kdir = os.path.join(CACHE, "kernels", ver)
+    if not os.path.exists(os.path.join(kdir, "vmlinuz")):
+        die(f"no kernel image for {ver} in {kdir} (run scripts/fetch.sh)")
+    return ver, kdir
+
+
+def last_line(cmd):
+    res = subprocess.run(cmd, text=True, stdout=subprocess.PIPE)
+    if res.returncode:
+        die(f"{' '.join(cmd)} failed ({res.returncode})")
+    lines = [ln for ln in res.stdout.splitlines() if ln.strip()]
+    if not lines:
+        die(f"{' '.join(cmd)} printed nothing")
+    return lines[-1].strip()
+
+
+def firmware_dir():
+    d = os.path.join(CACHE, "firmware")
+    os.makedirs(d, exist_ok=True)
+    for src in ("/usr/share/seabios/bios-256k.bin", "/usr/share/qemu/linuxboot_dma.bin"):
+        if not os.path.exists(src):
+            die(f"{src} missing (packages seabios, qemu-system-data; run scripts/deps.sh)")
+        dst = os.path.join(d, os.path.basename(src))
+        if not os.path.exists(dst):
+            os.symlink(src, dst)
+    return d
+
+
+# ---------------------------------------------------------------- initramfs
+
+def elf_deps(paths):
+    """Shared libraries (and the loader) that the ELF files need."""
+    libs = set()
+    for p in paths:
+        res = subprocess.run(["ldd", p], text=True, stdout=subprocess.PIPE,
+                             stderr=subprocess.DEVNULL)
+        if res.returncode:
+            continue  # static, or not an ELF executable
+        for ln in res.stdout.splitlines():
+            m = re.search(r"(/\S+)", ln)
+            if m and os.path.exists(m.group(1)):
+                libs.add(m.group(1))
+    return libs
+
+
+def is_elf(path):
+    try:
+        with open(path, "rb") as f:
+            return f.read(4) == b"\x7fELF"
+    except OSError:
+        return False
+
+
+def module_closure(modroot, ver, names):
+    """Paths (relative to lib/modules/ver) of the named modules and their deps."""
+    dep = {}
+    if not os.path.exists(os.path.join(modroot, "lib/modules", ver, "modules.dep")):
+        subprocess.run(["depmod", "-b", modroot, ver], check=True)
+    with open(os.path.join(modroot, "lib/modules", ver, "modules.dep")) as f:
+        for ln in f:
+            mod, _, rest = ln.partition(":")
+            dep[mod] = rest.split()
+    byname = {}
+    for mod in dep:
+        base = os.path.basename(mod).split(".ko")[0]
+        byname[base] = mod
+        byname[base.replace("-", "_")] = mod
+    want = set()
+    todo = [byname[n.replace("-", "_")] for n in names if n.replace("-", "_") in byname]
+    while todo:
+        m = todo.pop()
+        if m in want:
+            continue
+        want.add(m)
+        todo.extend(dep.get(m, []))
+    return sorted(want)
+
+
+INIT = r"""#!/bin/busybox sh
+/bin/busybox --install -s /bin
+export PATH=/akida/bin:/akida/selftests:/bin:/sbin:/usr/bin:/usr/sbin
+export HOME=/root
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+mount -t debugfs debugfs /sys/kernel/debug 2>/dev/null
+mount -t tmpfs tmpfs /tmp
+mkdir -p /dev/pts /dev/shm /run /root
+mount -t devpts devpts /dev/pts
+mount -t tmpfs tmpfs /dev/shm
+mount -t tmpfs tmpfs /run
+hostname akida-vm
+ln -sf /proc/self/fd /dev/fd 2>/dev/null
+for t in /dev/ttyS1 /dev/ttyS2; do stty -F $t raw -echo 115200 2>/dev/null; done
+echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null
+if [ "${akida_load:-1}" = 1 ]; then
+	modprobe akida_pcie ${akida_params:-} || echo "init: modprobe akida_pcie failed" > /dev/ttyS1
+fi
+if [ "${akida_interactive:-0}" = 1 ]; then
+	echo "akida test guest: /akida/bin, /akida/selftests; 'poweroff -f' to leave"
+	setsid cttyhack sh -l
+	poweroff -f
+fi
+cd /akida
+sh /akida/run.sh > /dev/ttyS1 2>&1 < /dev/null
+rc=$?
+echo "@@AKIDA-DONE rc=$rc" > /dev/ttyS1
+sync
+poweroff -f
+"""
+
+HOSTCTL = r"""#!/bin/sh
+# akida-hostctl CMD...: run a QEMU monitor (HMP) command on the host and print
+# its reply. One caller at a time.
+exec 3<>/dev/ttyS2
+echo "$*" >&3
+while IFS= read -r line <&3; do
+	[ "$line" = "@@END" ] && exit 0
+	[ "$line" = "@@ERR" ] && exit 1
+	printf '%s\n' "$line"
+done
+exit 1
+"""
+
+
+def build_initramfs(ver, kdir, module, run_script, workdir):
+    root = os.path.join(workdir, "root")
+    shutil.rmtree(root, ignore_errors=True)
+    for d in ("bin", "sbin", "usr/bin", "usr/sbin", "etc", "proc", "sys", "dev", "tmp",
+              "akida/bin", "akida/selftests", f"lib/modules/{ver}/extra"):
+        os.makedirs(os.path.join(root, d), exist_ok=True)
+    bb = os.path.join(CACHE, "busybox", "busybox")
+    if not os.path.exists(bb):
+        die("busybox missing (run scripts/fetch.sh)")
+    shutil.copy(bb, os.path.join(root, "bin/busybox"))
+    with open(os.path.join(root, "init"), "w") as f:
+        f.write(INIT)
+    os.chmod(os.path.join(root, "init"), 0o755)
+    with open(os.path.join(root, "usr/bin/akida-hostctl"), "w") as f:
+        f.write(HOSTCTL)
+    os.chmod(os.path.join(root, "usr/bin/akida-hostctl"), 0o755)
+    with open(os.path.join(root, "etc/passwd"), "w") as f:
+        f.write("root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/:/bin/false\n")
+    with open(os.path.join(root, "etc/group"), "w") as f:
+        f.write("root:x:0:\nakida:x:900:\nnogroup:x:65534:\n")
+    with open(os.path.join(root, "akida/run.sh"), "w") as f:
+        f.write(run_script)
+
+    # Kernel modules: ours, the VFIO stack, their dependencies.
+    mroot = os.path.join(kdir, "lib/modules", ver)
+    for m in module_closure(kdir, ver, EXTRA_MODULES):
+        src = os.path.join(mroot, m)
+        dst = os.path.join(root, "lib/modules", ver, m)
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        if m.endswith(".xz"):
+            with open(dst[:-3], "wb") as out:
+                subprocess.run(["xz", "-dc", src], check=True, stdout=out)
+        elif m.endswith(".zst"):
+            with open(dst[:-4], "wb") as out:
+                subprocess.run(["zstd", "-qdc", src], check=True, stdout=out)
+        else:
+            shutil.copy(src, dst)
+    for f in ("modules.order", "modules.builtin", "modules.builtin.modinfo"):
+        if os.path.exists(os.path.join(mroot, f)):
+            shutil.copy(os.path.join(mroot, f), os.path.join(root, "lib/modules", ver, f))
+    if module:
+        shutil.copy(module, os.path.join(root, "lib/modules", ver, "extra/akida_pcie.ko"))
+    subprocess.run(["depmod", "-b", root, ver], check=True)
+
+    # Userspace: the CLI, tools and the selftests, with their shared libraries.
+    elves = []
+    for sub, dst in (("bin", "akida/bin"), ("selftests/akida", "akida/selftests")):
+        src = os.path.join(BUILD, sub)
+        if not os.path.isdir(src):
+            continue
+        for name in sorted(os.listdir(src)):
+            p = os.path.join(src, name)
+            if os.path.isfile(p) and os.access(p, os.X_OK):
+                shutil.copy(p, os.path.join(root, dst, name))
+                if is_elf(p):
+                    elves.append(p)
+    gst = os.path.join(TOP, "selftests/akida/run_suite.sh")
+    if os.path.exists(gst):
+        shutil.copy(gst, os.path.join(root, "akida/bin/run_suite.sh"))
+    for lib in elf_deps(elves):
+        dst = os.path.join(root, lib.lstrip("/"))
+        os.makedirs(os.path.dirname(dst), exist_ok=True)
+        shutil.copy(lib, dst)
+        # Keep /lib64 -> the loader resolvable (ld-linux-x86-64.so.2).
+    img = os.path.join(workdir, "initramfs.cpio.gz")
+    with open(img, "wb") as out:
+        find = subprocess.Popen(["find", ".", "-print0"], cwd=root, stdout=subprocess.PIPE)
+        cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
+                                stdin=find.stdout, stdout=subprocess.PIPE)
+        gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=out)
+        find.stdout.close()
+        cpio.stdout.close()
+        if gz.wait() or cpio.wait() or find.wait():
+            die("building the initramfs failed")
+    return img
+
+
+# ---------------------------------------------------------------- host control
+
+class HostControl(threading.Thread):
+    """Relay `akida-hostctl` lines from the guest (ttyS2) to QMP."""
+
+    def __init__(self, ctl_path, qmp_path):
+        super().__init__(daemon=True)
+        self.ctl_path, self.qmp_path = ctl_path, qmp_path
+        self.stop = False
+
+    @staticmethod
+    def connect(path):
+        for _ in range(300):
+            try:
+                s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                s.connect(path)
+                return s
+            except OSError:
+                time.sleep(0.1)
+        return None
+
+    def qmp(self, f, cmd):
+        f.write(json.dumps(cmd) + "\n")
+        f.flush()
+        while True:
+            ln = f.readline()
+            if not ln:
+                return None
+            msg = json.loads(ln)
+            if "event" in msg:
+                continue
+            return msg
+
+    def run(self):
+        ctl = self.connect(self.ctl_path)
+        qs = self.connect(self.qmp_path)
+        if not ctl or not qs:
+            return
+        qf = qs.makefile("rw")
+        qf.readline()  # greeting
+        self.qmp(qf, {"execute": "qmp_capabilities"})
+        buf = b""
+        while not self.stop:
+            try:
+                data = ctl.recv(4096)
+            except OSError:
+                return
+            if not data:
+                return
+            buf += data
+            while b"\n" in buf:
+                line, buf = buf.split(b"\n", 1)
+                cmd = line.decode(errors="replace").strip("\r ")
+                if not cmd:
+                    continue
+                log(f"hostctl: {cmd}")
+                rep = self.qmp(qf, {"execute": "human-monitor-command",
+                                    "arguments": {"command-line": cmd}})
+                if rep is None or "error" in rep:
+                    text = (rep or {}).get("error", {}).get("desc", "no reply") + "\n@@ERR\n"
+                else:
+                    text = rep.get("return", "")
+                    if text and not text.endswith("\n"):
+                        text += "\n"
+                    text += "@@END\n"
+                ctl.sendall(text.replace("\r", "").encode())
+
+
+# ---------------------------------------------------------------- results
+
+def parse_suite(lines, prefix):
+    """Turn the guest's suite output into (status, name, detail, output) tuples."""
+    results = []
+    cur, out, plan, seen, failed = None, [], None, 0, False
+    for ln in lines:
+        if ln.startswith(TEST_BEGIN):
+            cur, out, plan, seen, failed = ln[len(TEST_BEGIN):].strip(), [], None, 0, False
+            continue
+        if cur is None:
+            continue
+        if ln.startswith(TEST_END):
+            m = re.search(r"rc=(\d+)", ln)
+            rc = int(m.group(1)) if m else -1
+            name = f"{prefix}/{cur}"
+            if seen == 0:
+                if rc == 4:
+                    results.append(("SKIP", name, "skipped as a whole", out))
+                elif rc == 0:
+                    results.append(("PASS", name, "", out))
+                else:
+                    results.append(("FAIL", name, f"exit {rc}, no TAP results", out))
+            else:
+                if plan is not None and seen < plan:
+                    results.append(("FAIL", f"{name}/incomplete",
+                                    f"{seen} of {plan} results, exit {rc}", out))
+                elif rc not in (0, 4) and not failed:
+                    results.append(("FAIL", f"{name}/exit", f"exit {rc} with no failed test", out))
+            cur = None
+            continue
+        out.append(ln)
+        if (m := PLAN.match(ln)) and plan is None:
+            plan = int(m.group(1))
+            continue
+        m = TAP.match(ln)
+        if not m:
+            continue
+        seen += 1
+        ok, _, desc, directive, reason = m.groups()
+        tname = f"{prefix}/{cur}/{desc.strip()}"
+        if directive == "SKIP":
+            results.append(("SKIP", tname, (reason or "").strip(), out))
+        elif ok == "ok" or directive in ("TODO", "XFAIL"):
+            results.append(("PASS", tname, "", out))
+        else:
+            failed = True
+            results.append(("FAIL", tname, (reason or "").strip(), list(out)))
+    if cur is not None:
+        results.append(("FAIL", f"{prefix}/{cur}", "guest stopped in the middle of it", out))
+    return results
+
+
+def splats(console):
+    bad = []
+    for ln in console:
+        body = re.sub(r"^\[\s*\d+\.\d+\]\s*", "", ln)
+        if SPLAT.search(body):
+            bad.append(ln)
+    return bad
+
+
+# ---------------------------------------------------------------- main
+
+def probe_accel(qemu, kernel):
+    """KVM where a guest really boots with it, else TCG. The answer is cached
+    per host kernel and QEMU binary: a kvm that opens but cannot run guests
+    (nested or paravirtual setups) must not be chosen."""
+    if not os.access("/dev/kvm", os.R_OK | os.W_OK):
+        return "tcg"
+    key = re.sub(r"[^A-Za-z0-9.]+", "_", f"{os.uname().release}-{qemu}")
+    path = os.path.join(CACHE, "accel", key)
+    try:
+        with open(path) as f:
+            return f.read().strip() or "tcg"
+    except OSError:
+        pass
+    env = dict(os.environ, AKIDA_ACCEL="kvm", AKIDA_QEMU=qemu)
+    try:
+        res = subprocess.run([sys.executable, os.path.abspath(__file__), "--kernel", kernel,
+                              "--module", "none", "--no-module", "--no-device", "--quiet",
+                              "--run", "true", "--timeout", "25"], env=env, timeout=45,
+                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        accel = "kvm" if res.returncode == 0 else "tcg"
+    except subprocess.TimeoutExpired:
+        accel = "tcg"
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "w") as f:
+        f.write(accel + "\n")
+    log(f"accelerator: {accel} (probed once, cached in {path})")
+    return accel
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--kernel", default="6.12", help="kernel version or prefix (6.1, 6.12, ...)")
+    ap.add_argument("--module", help="use this akida_pcie.ko instead of building one ('none': no module)")
+    ap.add_argument("--no-module", action="store_true", help="do not load the module at boot")
+    ap.add_argument("--module-params", default="", help="parameters for modprobe akida_pcie")
+    ap.add_argument("--iommu", action="store_true", help="add intel-iommu, boot intel_iommu=on")
+    ap.add_argument("--no-device", action="store_true", help="boot without the AKD1000")
+    ap.add_argument("--device-props", default="", help="extra akd1000 properties (a=b,c=d)")
+    ap.add_argument("--run", help="shell command to run in the guest")
+    ap.add_argument("--suite", action="store_true", help="run the selftest suite, parse TAP")
+    ap.add_argument("--suite-args", default="", help="arguments to run_suite.sh (test names)")
+    ap.add_argument("--after", default="", help="shell command run in the guest after --suite")
+    ap.add_argument("--prefix", help="name prefix for --suite results (default vm-<kernel>)")
+    ap.add_argument("--results", help="append PASS/FAIL/SKIP lines here (scripts/lib.sh format)")
+    ap.add_argument("--interactive", action="store_true", help="a shell on the console")
+    ap.add_argument("--timeout", type=int, default=1800, help="seconds before giving up")
+    ap.add_argument("--mem", default="2G")
+    ap.add_argument("--smp", default="2")
+    ap.add_argument("--append", default="", help="extra kernel command line")
+    ap.add_argument("--qemu-args", default="", help="extra QEMU arguments")
+    ap.add_argument("--quiet", action="store_true", help="do not echo the guest output")
+    ap.add_argument("--keep", action="store_true", help="keep the work directory")
+    a = ap.parse_args()
+
+    ver, kdir = resolve_kernel(a.kernel)
+    prefix = a.prefix or f"vm-{ver}"
+
+    qemu = os.environ.get("AKIDA_QEMU") or last_line([os.path.join(TOP, "scripts/build-qemu.sh")])
+    module = None
+    if a.module == "none":
+        module = None
+    elif a.module:
+        module = os.path.abspath(a.module)
+    else:
+        module = last_line([os.path.join(TOP, "scripts/build-module.sh"), ver])
+    res = subprocess.run(["make", "-s", "-C", TOP, "userspace", f"O={BUILD}"],
+                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    if res.returncode:
+        print(res.stdout[-4000:], file=sys.stderr)
+        die("make userspace failed")
+
+    if a.suite:
+        script = f"sh /akida/bin/run_suite.sh {a.suite_args}\n"
+        if a.after:
+            script += a.after + "\n"
+    elif a.run:
+        script = a.run + "\n"
+    else:
+        script = "true\n"
+
+    os.makedirs(os.path.join(OUT, "vm"), exist_ok=True)
+    work = tempfile.mkdtemp(prefix=f"{ver}-", dir=os.path.join(OUT, "vm"))
+    img = build_initramfs(ver, kdir, module, script, work)
+
+    cmdline = ["console=ttyS0,115200", "panic=-1",
+               "akida_load=" + ("0" if a.no_module else "1"),
+               "akida_interactive=" + ("1" if a.interactive else "0"),
+               "rdinit=/init", "tsc=reliable", "no_timer_check"]
+    if a.module_params:
+        cmdline.append("akida_params=" + a.module_params.replace(" ", ","))
+    if a.iommu:
+        cmdline.append("intel_iommu=on")
+    if a.append:
+        cmdline.append(a.append)
+    console_log = os.path.join(work, "console.log")
+    out_log = os.path.join(work, "out.log")
+    ctl = os.path.join(work, "ctl.sock")
+    qmp = os.path.join(work, "qmp.sock")
+    accel = os.environ.get("AKIDA_ACCEL") or probe_accel(qemu, a.kernel)
+    q = [qemu, "-M", "q35", "-accel", accel, "-m", a.mem, "-smp", a.smp,
+         "-nodefaults", "-no-reboot", "-display", "none", "-L", firmware_dir(),
+         "-kernel", os.path.join(kdir, "vmlinuz"), "-initrd", img,
+         "-append", " ".join(c for c in cmdline if c)]
+    if a.iommu:
+        q += ["-device", "intel-iommu"]
+    if a.interactive:
+        q += ["-serial", "mon:stdio"]
+    else:
+        q += ["-chardev", f"file,id=con,path={console_log}", "-serial", "chardev:con"]
+    q += ["-chardev", f"file,id=out,path={out_log}", "-serial", "chardev:out",
+          "-chardev", f"socket,id=ctl,path={ctl},server=on,wait=off", "-serial", "chardev:ctl",
+          "-qmp", f"unix:{qmp},server=on,wait=off",
+          "-device", "pcie-root-port,id=rp0,chassis=1,slot=1"]
+    if not a.no_device:
+        props = ",".join(p for p in ("akd1000,id=akida0,bus=rp0", a.device_props) if p)
+        q += ["-device", props]
+    q += shlex.split(a.qemu_args)
+
+    log(f"kernel {ver}, module {module or '-'}, workdir {work}")
+    if a.interactive:
+        hc = HostControl(ctl, qmp)
+        hc.start()
+        return subprocess.call(q)
+
+    open(out_log, "w").close()
+    proc = subprocess.Popen(q, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    hc = HostControl(ctl, qmp)
+    hc.start()
+    qemu_out = []
+    threading.Thread(target=lambda: qemu_out.extend(proc.stdout), daemon=True).start()
+
+    start = time.time()
+    lines, partial, rc, timed_out = [], "", None, False
+    with open(out_log, errors="replace") as f:
+        while True:
+            chunk = f.read()
+            if chunk:
+                partial += chunk.replace("\r", "")
+                *full, partial = partial.split("\n")
+                for ln in full:
+                    lines.append(ln)
+                    if not a.quiet and not ln.startswith(DONE):
+                        print(ln, flush=True)
+                    if ln.startswith(DONE):
+                        m = re.search(r"rc=(\d+)", ln)
+                        rc = int(m.group(1)) if m else 1
+            if rc is not None or proc.poll() is not None:
+                break
+            if time.time() - start > a.timeout:
+                timed_out = True
+                break
+            time.sleep(0.05)
+    # Let the guest power off by itself; then make sure QEMU is gone.
+    try:
+        proc.wait(timeout=20 if rc is not None else 1)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    hc.stop = True
+    with open(out_log, errors="replace") as f:
+        tail = f.read().replace("\r", "").split("\n")
+    for ln in tail[len(lines):]:
+        if ln:
+            lines.append(ln)
+            if not a.quiet:
+                print(ln, flush=True)
+    try:
+        with open(console_log, errors="replace") as f:
+            console = f.read().replace("\r", "").splitlines()
+    except OSError:
+        console = []
+
+    results = []
+    if a.suite:
+        results = parse_suite(lines, prefix)
+    bad = splats(console)
+    if timed_out or rc is None:
+        why = f"no report within {a.timeout} s" if timed_out else \
+            f"QEMU exited ({proc.returncode}) before the guest reported"
+        results.append(("FAIL", f"{prefix}/guest", why, []))
+    if bad:
+        results.append(("FAIL", f"{prefix}/kernel-console", bad[0].strip(), []))
+    elif a.suite and rc is not None:
+        results.append(("PASS", f"{prefix}/kernel-console", "", []))
+
+    failed = [r for r in results if r[0] == "FAIL"]
+    for st, name, detail, out in failed:
+        print(f"---- FAIL {name}: {detail}", flush=True)
+        if out:
+            print("\n".join("  | " + ln for ln in out[-40:]))
+    if failed or (rc not in (0, None) and not a.suite):
+        if qemu_out:
+            print("---- QEMU said:\n" + "".join(qemu_out[-20:]), end="")
+        print(f"---- last lines of the guest console ({console_log}):")
+        print("\n".join("  | " + ln for ln in console[-60:]), flush=True)
+    if a.results:
+        with open(a.results, "a") as f:
+            for st, name, detail, _ in results:
+                f.write(f"{st} {name}{' # ' + detail if detail else ''}\n")
+    if a.suite:
+        np = sum(1 for r in results if r[0] == "PASS")
+        ns = sum(1 for r in results if r[0] == "SKIP")
+        print(f"{prefix}: {np} passed, {len(failed)} failed, {ns} skipped", flush=True)
+    if not a.keep and not failed and rc == 0:
+        shutil.rmtree(work, ignore_errors=True)
+    if timed_out or rc is None:
+        return 124
+    if bad:
+        return 125
+    if a.suite:
+        return 1 if failed else 0
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,31 @@
+#!/bin/sh
+# SPDX-License-Identifier: GPL-2.0
+# Runs in the test guest: every selftest binary in /akida/selftests (or the
+# ones named as arguments), each framed by markers that scripts/vmrun.py
+# parses, each under a time limit so one hung test cannot stall the suite.
+dir=/akida/selftests
+limit=${AKIDA_TEST_TIMEOUT:-600}
+if [ $# -gt 0 ]; then
+	tests="$*"
+else
+	tests=$(cd $dir && ls | sort)
+fi
+for t in $tests; do
+	[ -x "$dir/$t" ] || { echo "@@TEST-BEGIN $t"; echo "no such test"; echo "@@TEST-END $t rc=127"; continue; }
+	echo "@@TEST-BEGIN $t"
+	timeout -s KILL "$limit" "$dir/$t" 2>&1
+	rc=$?
+	echo "@@TEST-END $t rc=$rc"
+	# A test must leave the device bound to the driver for the next one.
+	if [ -d /sys/module/akida_pcie ] && ls /sys/bus/pci/drivers/akida_pcie 2>/dev/null | grep -q ':'; then
+		:
+	elif [ -d /sys/module/akida_pcie ]; then
+		echo "run_suite: $t left the device unbound; rebinding" >&2
+		for d in /sys/bus/pci/devices/*; do
+			[ "$(cat $d/vendor)" = 0x1e7c ] || continue
+			[ -e $d/driver ] && echo "${d##*/}" > $d/driver/unbind
+			echo "${d##*/}" > /sys/bus/pci/drivers/akida_pcie/bind 2>/dev/null
+		done
+	fi
+done
+exit 0
