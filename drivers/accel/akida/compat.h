@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * akida_pcie: every difference between the kernels we build for (6.1 to
- * 6.12 and later) lives here, and only here.
+ * akida_pcie: every difference between the kernels we build for (5.10 to
+ * 7.2, see scripts/matrix.sh) lives here, and only here. Each shim names the
+ * kernel that introduced the newer interface; the driver uses the newer one.
  */
 #ifndef AKIDA_COMPAT_H
 #define AKIDA_COMPAT_H
@@ -9,8 +10,27 @@
 #include <linux/bits.h>
 #include <linux/err.h>
 #include <linux/io.h>
+#include <linux/limits.h>
 #include <linux/pci.h>
 #include <linux/version.h>
+
+/* SSIZE_MAX: in <linux/limits.h> from Linux 6.0. */
+#ifndef SSIZE_MAX
+#define SSIZE_MAX	((ssize_t)(SIZE_MAX >> 1))
+#endif
+
+/*
+ * AKIDA_PCI_DEV_GROUPS() - the sysfs attribute groups of every bound device,
+ * in a struct pci_driver initializer. struct pci_driver.dev_groups appeared
+ * in Linux 5.14 (and the PCI core copies it over the driver core's field
+ * from then on); before, the driver core's own device_driver.dev_groups
+ * (Linux 5.4) does the same.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+#define AKIDA_PCI_DEV_GROUPS(groups)	.dev_groups = (groups)
+#else
+#define AKIDA_PCI_DEV_GROUPS(groups)	.driver.dev_groups = (groups)
+#endif
 
 /*
  * akida_pcim_iomap_bar() - request and map one BAR, managed.
