@@ -281,7 +281,8 @@ int akida_edma_init(struct akida_dev *adev)
 			wr, rd, ctrl, info->wr_channels, info->rd_channels);
 		return -ENODEV;
 	}
-	e->nr_ch = min3(info->wr_channels, info->rd_channels, AKIDA_EDMA_MAX_CH);
+	e->nr_ch = min_t(unsigned int, min(info->wr_channels, info->rd_channels),
+			 AKIDA_EDMA_MAX_CH);
 
 	/* The vendor's layout: write channels first, then read channels. */
 	area = adev->dma_ram_size / (AKIDA_DMA_NR_DIRS * e->nr_ch);
