@@ -349,7 +349,7 @@ target_arm64() {
 	# one), so modpost cannot know the kernel's exports: these lines, and only
 	# these, are expected. Compiler warnings still fail the build.
 	if timed "arm64: build $ver" env MX_NOCC=1 \
-		MX_ALLOW='^WARNING: modpost: (Symbol info of vmlinux is missing|"[A-Za-z0-9_.]+" \[.*\] undefined!)|^WARNING: .*Module\.symvers is missing|^ +(Modules may not|You may get|You can set|if you want to)' \
+		MX_ALLOW='^WARNING: modpost: (Symbol info of vmlinux is missing|"[A-Za-z0-9_.]+" \[.*\] undefined!|suppressed [0-9]+ unresolved symbol warnings)|^WARNING: .*Module\.symvers is missing|^ +(Modules may not|You may get|You can set|if you want to)' \
 		bash -c "$(declare -f mx_kbuild); mx_kbuild '$t' '$dir' '$dir/build.log' \
 			ARCH=arm64 CROSS_COMPILE=aarch64-linux-gnu- KBUILD_MODPOST_WARN=1" \
 		> "$OUT/arm64.log" 2>&1; then
