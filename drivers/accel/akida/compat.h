@@ -33,6 +33,22 @@
 #endif
 
 /*
+ * akida_write64() - write @val to a 64-bit register or list-element field
+ * made of two 32-bit halves, the low one at @lo and the high one at @lo + 4,
+ * as two 32-bit writes, low half first.
+ *
+ * A platform rule rather than a kernel one: the chip's registers are 32 bits
+ * wide, some hosts' PCIe controllers cannot issue 64-bit MMIO at all (the
+ * Raspberry Pi CM4's), and 32-bit kernels have no writeq(). The driver never
+ * uses writeq(); its 64-bit addresses go through here.
+ */
+static inline void akida_write64(u64 val, void __iomem *lo)
+{
+	writel(lower_32_bits(val), lo);
+	writel(upper_32_bits(val), lo + 4);
+}
+
+/*
  * akida_pcim_iomap_bar() - request and map one BAR, managed.
  *
  * pcim_iomap_region() appeared in 6.11; pcim_iomap_regions() and
