@@ -148,10 +148,10 @@ chroot_healthy() {	# chroot_healthy ROOT: usable for building modules?
 # $CHROOT_PKGS installed, created or repaired as needed. Steps and stamps:
 #   NAME.partial/ -> NAME/   debootstrap, renamed only once it succeeded
 #   NAME/.akida-pkgs         apt-get update + install done (content: the list)
-# A chroot whose stamp is there but fails its health check is repaired once
-# (dpkg --configure -a, install again), then rebuilt from scratch.
+# A chroot that fails its health check is repaired (dpkg --configure -a, the
+# packages installed, then reinstalled), then rebuilt from scratch.
 chroot_ensure() {
-	local name=$1 suite=$2 root=$MX/$1 attempt
+	local name=$1 suite=$2 root=$MX/$1 attempt reinstall
 	exec 8> "$MX/$name.lock"
 	flock 8
 	for attempt in 1 2 3 4; do
@@ -173,13 +173,16 @@ chroot_ensure() {
 				{ tail -n 20 "$MX/$name.debootstrap.log" >&2; flock -u 8; return 1; }
 			mv "$root.partial" "$root"
 		fi
-		echo "matrix: $name: installing $CHROOT_PKGS" >&2
+		# A repair (second attempt) reinstalls the packages: their files may be gone.
+		reinstall=
+		[ $attempt = 2 ] && reinstall=--reinstall
+		echo "matrix: $name: installing $CHROOT_PKGS${reinstall:+ ($reinstall)}" >&2
 		rm -f "$root/.akida-pkgs"
 		cp /etc/resolv.conf "$root/etc/resolv.conf"
 		if timed "$name: apt-get install" chroot_run "$root" "" "
 			dpkg --configure -a
 			apt-get -q -o Acquire::Check-Valid-Until=false update
-			apt-get install -y -q --no-install-recommends $CHROOT_PKGS
+			apt-get install -y -q --no-install-recommends $reinstall $CHROOT_PKGS
 			apt-get clean" > "$MX/$name.apt.log" 2>&1; then
 			echo "$CHROOT_PKGS" > "$root/.akida-pkgs"
 		else
