@@ -48,16 +48,18 @@ die() {
 	exit 1
 }
 
-# akida_resolve_kernel NAME: a full version, "debug", or a prefix like 6.12;
+# akida_resolve_kernel NAME: a full version, "debug", a prefix like 6.12 or a
+# suffix like akidadbg;
 # prints the full version of a kernel we have headers or a cached tree for.
 akida_resolve_kernel() {
 	local want=$1 v
+	[ "$want" = debug ] && want=akidadbg	# scripts/debug-kernel.sh's suffix
 	if [ -d "$AKIDA_CACHE/kernels/$want" ] || [ -d "/usr/src/linux-headers-$want" ]; then
 		echo "$want"
 		return 0
 	fi
 	for v in $(akida_kernels) $(ls "$AKIDA_CACHE/kernels" 2>/dev/null); do
-		case $v in "$want".*|"$want"-*) echo "$v"; return 0 ;; esac
+		case $v in "$want".*|"$want"-*|*-"$want") echo "$v"; return 0 ;; esac
 	done
 	return 1
 }
