@@ -423,8 +423,10 @@ static int rebind(const char *bdf_spec, int to_vfio)
 	}
 	if (to_vfio) {
 		snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", root);
-		if (access(path, F_OK) && !getenv("AKIDA_SYSFS_ROOT")) {
-			if (system("modprobe vfio-pci") || access(path, F_OK)) {
+		if (!getenv("AKIDA_SYSFS_ROOT")) {
+			/* vfio-pci, and the type 1 IOMMU driver VFIO containers need */
+			if (system("modprobe vfio-pci 2>/dev/null; "
+				   "modprobe vfio_iommu_type1 2>/dev/null") || access(path, F_OK)) {
 				fprintf(stderr, "%s: bind-vfio: the vfio-pci driver is not available "
 					"(modprobe vfio-pci failed)\n", prog_name);
 				return EX_BACKEND;
