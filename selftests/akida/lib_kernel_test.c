@@ -74,9 +74,9 @@ TEST_F(kdev, inference_matches_golden)
 	struct akida_random_spec s2 = { 2, lib_s2, lib_w2, lib_a2 };
 	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
 
-	EXPECT_EQ(0, lib_golden_run(self->dev, 1, &s1, 1, -1)) TH_LOG("%s", akida_error_message());
-	EXPECT_EQ(0, lib_golden_run(self->dev, 2, &s2, 9, -1)) TH_LOG("%s", akida_error_message());
-	EXPECT_EQ(0, lib_golden_run(self->dev, 3, &s3, 3, -1)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 1, &s1, 1, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 2, &s2, 9, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 3, &s3, 3, 0)) TH_LOG("%s", akida_error_message());
 }
 
 TEST_F(kdev, batch_larger_than_device_batch)
@@ -84,15 +84,19 @@ TEST_F(kdev, batch_larger_than_device_batch)
 	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
 	unsigned int b = akida_device_caps(self->dev)->max_batch * 2 + 3;
 
-	EXPECT_EQ(0, lib_golden_run(self->dev, 4, &s3, b, -1)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 4, &s3, b, 0)) TH_LOG("%s", akida_error_message());
 }
 
 TEST_F(kdev, weight_update_without_reload)
 {
 	struct akida_random_spec s1 = { 3, lib_s1, lib_w1, lib_a1 };
 
-	EXPECT_EQ(0, lib_golden_run(self->dev, 5, &s1, 4, 1)) TH_LOG("%s", akida_error_message());
-	EXPECT_EQ(0, lib_golden_run(self->dev, 6, &s1, 4, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 5, &s1, 4, 1u << 1)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 6, &s1, 4, 1u << 0)) TH_LOG("%s", akida_error_message());
+	/* two layers, one after the other: both must stick */
+	EXPECT_EQ(0, lib_golden_run(self->dev, 7, &s1, 4, (1u << 1) | (1u << 2)))
+		TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 8, &s1, 4, 7)) TH_LOG("%s", akida_error_message());
 }
 
 TEST_F(kdev, errors_are_reported)

@@ -69,13 +69,14 @@ static inline int lib_driver_is(const char *bdf, const char *drv)
 }
 
 /*
- * Build a pseudo-random program of @spec, run @batch random inputs through
- * the device and the golden model; 0 when identical, >0 = differing bytes,
- * <0 = library error.
+ * Build a pseudo-random program of @spec, load it, update the weights of
+ * the layers in @update_mask (bit i: layer i, one after the other), run
+ * @batch random inputs through the device and the golden model; 0 when
+ * identical, >0 = differing bytes, <0 = library error.
  */
 static inline long lib_golden_run(struct akida_device *dev, uint64_t seed,
 				  const struct akida_random_spec *spec, unsigned int batch,
-				  int update_layer)
+				  unsigned int update_mask)
 {
 	struct akida_program *p;
 	uint8_t *in, *out, *gold;
@@ -98,24 +99,26 @@ static inline long lib_golden_run(struct akida_device *dev, uint64_t seed,
 	}
 	akida_random_bytes(seed * 7 + 1, in, (size_t)ib * batch);
 	ret = akida_load(dev, p);
-	if (!ret && update_layer >= 0) {
+	for (unsigned int layer = 0; !ret && layer < 16; layer++) {
 		struct akida_layer_info li;
 		int8_t *w;
 
-		akida_program_layer(p, (unsigned int)update_layer, &li);
+		if (!(update_mask & (1u << layer)))
+			continue;
+		akida_program_layer(p, layer, &li);
 		w = malloc((size_t)li.inputs * li.outputs);
 		if (!w) {
 			ret = -ENOMEM;
 			goto out;
 		}
-		akida_random_bytes(seed + 1000, w, (size_t)li.inputs * li.outputs);
+		akida_random_bytes(seed + 1000 + layer, w, (size_t)li.inputs * li.outputs);
 		if (li.weight_bits == 4)
 			for (i = 0; i < (size_t)li.inputs * li.outputs; i++)
 				w[i] = (int8_t)(w[i] >> 4);
-		ret = akida_program_set_weights(p, (unsigned int)update_layer, w);
+		ret = akida_program_set_weights(p, layer, w);
 		free(w);
 		if (!ret)
-			ret = akida_update_weights(dev, p, (unsigned int)update_layer);
+			ret = akida_update_weights(dev, p, layer);
 	}
 	if (!ret)
 		ret = akida_infer(dev, in, batch, out, NULL);

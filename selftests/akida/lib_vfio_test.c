@@ -97,9 +97,10 @@ TEST_F(vdev, inference_and_weights_match_golden)
 	struct akida_random_spec s2 = { 2, lib_s2, lib_w2, lib_a2 };
 
 	NEED_DEV();
-	EXPECT_EQ(0, lib_golden_run(self->dev, 21, &s1, 1, -1)) TH_LOG("%s", akida_error_message());
-	EXPECT_EQ(0, lib_golden_run(self->dev, 22, &s2, 33, -1)) TH_LOG("%s", akida_error_message());
-	EXPECT_EQ(0, lib_golden_run(self->dev, 23, &s1, 5, 2)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 21, &s1, 1, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 22, &s2, 33, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 23, &s1, 5, 1u << 2)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 24, &s1, 5, 7)) TH_LOG("%s", akida_error_message());
 }
 
 TEST_F(vdev, outside_lpddr_is_refused)
