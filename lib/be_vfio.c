@@ -561,7 +561,10 @@ static int edma_xfer(struct akida_device *dev, int to_dev, uint64_t axi, uint32_
 					  to_dev ? "host-to-device" : "device-to-host", len,
 					  (unsigned long long)axi, EDMA_TIMEOUT_MS);
 		if (p->msi) {
-			v_wait_irq(dev, (int)((deadline - akida_now_ns()) / 1000000ull) + 1);
+			int left = (int)((deadline - akida_now_ns()) / 1000000ull) + 1;
+
+			/* sleep on the MSI; wake up now and then in case one is lost */
+			v_wait_irq(dev, left < 250 ? left : 250);
 		} else {
 			struct timespec ts = { 0, (long)delay * 1000 };
 

@@ -18,6 +18,7 @@
 #include "device.h"
 
 #define NPU_TIMEOUT_MS	30000
+#define IRQ_SLICE_MS	250	/* longest sleep on the interrupt */
 
 static int rd(struct akida_device *dev, uint32_t off, uint32_t *v)
 {
@@ -80,7 +81,8 @@ int akida_npu_wait(struct akida_device *dev, uint32_t bits, int timeout_ms)
 		if (dev->npu.use_irq && dev->ops->wait_irq) {
 			int left = (int)((deadline - akida_now_ns()) / 1000000ull) + 1;
 
-			dev->ops->wait_irq(dev, left);
+			/* sleep on the MSI; wake up now and then in case one is lost */
+			dev->ops->wait_irq(dev, left < IRQ_SLICE_MS ? left : IRQ_SLICE_MS);
 		} else {
 			sleep_us(delay);
 			if (delay < 1000)
