@@ -156,6 +156,12 @@ static inline void npu_wr(struct akida_job_engine *eng, u32 reg, u32 val)
 	iowrite32(val, eng->adev->bar0 + reg);
 }
 
+/* A LO/HI register pair, @lo the LO one: see akida_write64(). */
+static inline void npu_wr64(struct akida_job_engine *eng, u32 lo, u64 val)
+{
+	akida_write64(val, eng->adev->bar0 + lo);
+}
+
 static unsigned int akida_queue_depth(void)
 {
 	return clamp_val(READ_ONCE(queue_depth), 1, AKIDA_QUEUE_DEPTH_MAX);
@@ -411,6 +417,26 @@ static u64 akida_npu_poll_ns(struct akida_job_engine *eng)
 }
 
 /*
+ * The vector's MSI message changes when it moves to another CPU (without
+ * interrupt remapping): keep NPU_IMWR_* current before each command.
+ */
+static void akida_npu_msi_sync(struct akida_job_engine *eng)
+{
+	u64 addr;
+	u32 data;
+
+	if (!eng->npu_irq)
+		return;
+	akida_msi_get(eng->adev, &addr, &data);
+	if (addr == eng->msi_addr && data == eng->msi_data)
+		return;
+	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, addr);
+	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
+	eng->msi_addr = addr;
+	eng->msi_data = data;
+}
+
+/*
  * Run one synchronous NPU command (MODEL_LOAD or WEIGHT_UPDATE) and wait for
  * MODEL_DONE or ERROR, bounded by npu_timeout_ms.
  * Return: 0, -EIO (NPU error: *code set), -ETIMEDOUT, -ECANCELED (reset or
@@ -421,6 +447,7 @@ static int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 	u64 start = ktime_get_ns();
 	u64 deadline = start + (u64)READ_ONCE(npu_timeout_ms) * NSEC_PER_MSEC;
 
+	akida_npu_msi_sync(eng);
 	eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR);
 	npu_wr(eng, reg, 1);
 	for (;;) {
@@ -456,8 +483,8 @@ static int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 static int akida_npu_setup(struct akida_job_engine *eng)
 {
 	struct akida_dev *adev = eng->adev;
-	u32 st, addr_lo = 0, addr_hi = 0, data = 0;
-	u64 msi_addr;
+	u32 st, data = 0;
+	u64 msi_addr = 0;
 	int ret;
 
 	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
@@ -479,14 +506,12 @@ static int akida_npu_setup(struct akida_job_engine *eng)
 	npu_wr(eng, AKIDA_NPU_CLOCK_MODE, eng->clock_mode);
 	mutex_unlock(&eng->clock_lock);
 
-	if (eng->npu_irq) {
+	if (eng->npu_irq)
 		akida_msi_get(adev, &msi_addr, &data);
-		addr_lo = lower_32_bits(msi_addr);
-		addr_hi = upper_32_bits(msi_addr);
-	}
-	npu_wr(eng, AKIDA_NPU_IMWR_ADDR_LO, addr_lo);
-	npu_wr(eng, AKIDA_NPU_IMWR_ADDR_HI, addr_hi);
+	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, msi_addr);
 	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
+	eng->msi_addr = msi_addr;
+	eng->msi_data = data;
 	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, eng->npu_irq ? AKIDA_NPU_IRQ_ALL : 0);
 	npu_wr(eng, AKIDA_NPU_CONTROL, AKIDA_NPU_CONTROL_ENABLE);
 
@@ -683,6 +708,19 @@ static void akida_job_count_npu(struct akida_job_engine *eng,
 	spin_unlock(&eng->lock);
 }
 
+/* A program load or weight update failed with @ret: recover, complete. */
+static void akida_job_fail_npu(struct akida_job_engine *eng,
+			       struct akida_job *job, int ret, u32 step, u32 code)
+{
+	if (ret == -ETIMEDOUT)
+		akida_npu_recover(eng);
+	/* Interrupted by a reset (-EIO for its jobs) or by removal. */
+	if (ret == -ECANCELED)
+		ret = READ_ONCE(eng->stop) || akida_dev_gone(eng->adev) ?
+		      -ENODEV : -EIO;
+	akida_job_complete(eng, job, ret, step, code);
+}
+
 /*
  * Put @job on the NPU: program load if needed, weight update if needed, then
  * start the batch. On failure the job is completed.
@@ -717,8 +755,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		npu->wl_valid = false;
 		spin_unlock(&eng->lock);
 
-		npu_wr(eng, AKIDA_NPU_MODEL_ADDR_LO, lower_32_bits(job->prog_addr));
-		npu_wr(eng, AKIDA_NPU_MODEL_ADDR_HI, upper_32_bits(job->prog_addr));
+		npu_wr64(eng, AKIDA_NPU_MODEL_ADDR_LO, job->prog_addr);
 		npu_wr(eng, AKIDA_NPU_MODEL_SIZE, job->prog_size);
 		t0 = ktime_get_ns();
 		ret = akida_npu_command(eng, AKIDA_NPU_MODEL_LOAD, &code);
@@ -760,8 +797,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		npu->weights = false;
 		spin_unlock(&eng->lock);
 		npu_wr(eng, AKIDA_NPU_WEIGHT_LAYER, job->weight_layer);
-		npu_wr(eng, AKIDA_NPU_WEIGHT_ADDR_LO, lower_32_bits(job->weight_addr));
-		npu_wr(eng, AKIDA_NPU_WEIGHT_ADDR_HI, upper_32_bits(job->weight_addr));
+		npu_wr64(eng, AKIDA_NPU_WEIGHT_ADDR_LO, job->weight_addr);
 		t0 = ktime_get_ns();
 		ret = akida_npu_command(eng, AKIDA_NPU_WEIGHT_UPDATE, &code);
 		akida_job_count_npu(eng, job, ktime_get_ns() - t0, 0, !ret, 0);
@@ -788,11 +824,10 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		return;
 	}
 
-	npu_wr(eng, AKIDA_NPU_INPUT_ADDR_LO, lower_32_bits(job->in_addr));
-	npu_wr(eng, AKIDA_NPU_INPUT_ADDR_HI, upper_32_bits(job->in_addr));
+	npu_wr64(eng, AKIDA_NPU_INPUT_ADDR_LO, job->in_addr);
 	npu_wr(eng, AKIDA_NPU_INPUT_SIZE, job->in_size);
-	npu_wr(eng, AKIDA_NPU_OUTPUT_ADDR_LO, lower_32_bits(job->out_addr));
-	npu_wr(eng, AKIDA_NPU_OUTPUT_ADDR_HI, upper_32_bits(job->out_addr));
+	npu_wr64(eng, AKIDA_NPU_OUTPUT_ADDR_LO, job->out_addr);
+	akida_npu_msi_sync(eng);
 	eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 	eng->run_start_ns = ktime_get_ns();
 	eng->run_deadline_ns = eng->run_start_ns +
@@ -804,16 +839,10 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	return;
 
 fail_program:
-	if (ret == -ETIMEDOUT)
-		akida_npu_recover(eng);
-	akida_job_complete(eng, job, ret == -ECANCELED ? -EIO : ret,
-			   AKIDA_STEP_PROGRAM, code);
+	akida_job_fail_npu(eng, job, ret, AKIDA_STEP_PROGRAM, code);
 	return;
 fail_weights:
-	if (ret == -ETIMEDOUT)
-		akida_npu_recover(eng);
-	akida_job_complete(eng, job, ret == -ECANCELED ? -EIO : ret,
-			   AKIDA_STEP_WEIGHTS, code);
+	akida_job_fail_npu(eng, job, ret, AKIDA_STEP_WEIGHTS, code);
 }
 
 /*
