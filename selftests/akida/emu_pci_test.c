@@ -298,16 +298,16 @@ TEST_F(emu, fault_dead_for_ms)
 	EXPECT_EQ(2u, reads);
 }
 
-/* A secondary bus reset through the root port, then the BARs put back. */
-static int bus_reset(struct emu_dev *d)
+/*
+ * A secondary bus reset through the root port, then the BARs and the
+ * command register put back from @saved (the header as it was before).
+ */
+static int bus_reset(struct emu_dev *d, const uint32_t *saved)
 {
 	char path[PATH_MAX + 16], port[PATH_MAX], *p;
-	uint32_t saved[16];
 	uint16_t bctl;
 	int fd, i;
 
-	for (i = 0; i < 16; i++)
-		saved[i] = emu_cfg_r32(d, 4 * i);
 	if (!realpath(d->path, port))
 		return -errno;
 	p = strrchr(port, '/');
@@ -345,13 +345,17 @@ static int bus_reset(struct emu_dev *d)
 TEST_F(emu, fault_dead_until_reset)
 {
 	struct emu_dev *d = &self->d;
+	uint32_t saved[16];
+	int i;
 
+	for (i = 0; i < 16; i++)
+		saved[i] = emu_cfg_r32(d, 4 * i);
 	emu_atu_default(d);
 	emu_tw_w(d, AKIDA_EMU_FAULT_DEAD_MS, 0xffffffffu);
 	EXPECT_TRUE(dead_now(d));
 	emu_msleep(200);
 	EXPECT_TRUE(dead_now(d));
-	ASSERT_EQ(0, bus_reset(d));
+	ASSERT_EQ(0, bus_reset(d, saved));
 	EXPECT_EQ(0xbca11e7cu, emu_cfg_r32(d, 0));
 	/* A reset closes the iATU gate. */
 	EXPECT_EQ(0xffffffffu, emu_npu_r(d, 0));
