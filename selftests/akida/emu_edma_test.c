@@ -23,6 +23,7 @@
 
 FIXTURE(edma) {
 	struct emu_dev d;
+	uint32_t timing;	/* the mode to restore */
 	struct emu_page src, dst, imwr;
 };
 
@@ -39,6 +40,7 @@ FIXTURE_SETUP(edma)
 	ASSERT_EQ(0, emu_page_alloc(&self->dst));
 	ASSERT_EQ(0, emu_page_alloc(&self->imwr));
 	emu_atu_default(&self->d);
+	self->timing = emu_tw_r(&self->d, AKIDA_EMU_TIMING);
 	emu_tw_w(&self->d, AKIDA_EMU_TIMING, 0);
 	emu_tw_w(&self->d, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_CLEAR_FAULTS |
 		 AKIDA_EMU_CTRL_RESET_COUNTERS);
@@ -47,7 +49,7 @@ FIXTURE_SETUP(edma)
 FIXTURE_TEARDOWN(edma)
 {
 	if (self->d.cfg >= 0)
-		emu_tw_w(&self->d, AKIDA_EMU_TIMING, 1);
+		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
 	emu_page_free(&self->src);
 	emu_page_free(&self->dst);
 	emu_page_free(&self->imwr);
@@ -647,11 +649,13 @@ TEST_F(edma, busy_until_completion)
 	ctrl1 = ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1);
 	EXPECT_EQ(1u, EMU_CS(ctrl1));
 	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
-	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_DELAY_US));
 	/* Writes to a running channel and a second doorbell are ignored. */
 	ch_w(d, EMU_RD, 0, EMU_E_CH_LLP, 0x12345678);
 	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), 0);
 	usleep(100000);
+	/* The list was walked (the delay is consumed) but not completed. */
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_DELAY_US));
+	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1)));
 	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
 	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_RD));
 	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 3000));

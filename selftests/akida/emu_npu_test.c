@@ -196,6 +196,7 @@ static void reference(const struct model *m, const uint8_t *x0, uint8_t *y)
 
 FIXTURE(npu) {
 	struct emu_dev d;
+	uint32_t timing;	/* the mode to restore */
 	struct model m;
 	uint8_t *img;
 	size_t len;
@@ -209,6 +210,7 @@ FIXTURE_SETUP(npu)
 		SKIP(return, "no emulated AKD1000 (1e7c:bca1)");
 	ASSERT_EQ(0, emu_open(&self->d));
 	emu_atu_default(&self->d);
+	self->timing = emu_tw_r(&self->d, AKIDA_EMU_TIMING);
 	emu_tw_w(&self->d, AKIDA_EMU_TIMING, 0);
 	emu_tw_w(&self->d, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_CLEAR_FAULTS |
 		 AKIDA_EMU_CTRL_RESET_COUNTERS);
@@ -226,7 +228,7 @@ FIXTURE_SETUP(npu)
 FIXTURE_TEARDOWN(npu)
 {
 	if (self->d.cfg >= 0)
-		emu_tw_w(&self->d, AKIDA_EMU_TIMING, 1);
+		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
 	free_model(&self->m);
 	free(self->img);
 	if (self->d.bdf[0])

@@ -208,8 +208,10 @@ TEST_F(emu, npu_identity)
 TEST_F(emu, test_window)
 {
 	struct emu_dev *d = &self->d;
+	uint32_t timing;
 
 	emu_atu_default(d);
+	timing = emu_tw_r(d, AKIDA_EMU_TIMING);
 	EXPECT_EQ(AKIDA_EMU_MAGIC_VALUE, emu_tw_r(d, AKIDA_EMU_MAGIC));
 	EXPECT_EQ(1u, emu_tw_r(d, AKIDA_EMU_IFVERSION));
 	emu_tw_w(d, AKIDA_EMU_MAGIC, 0);
@@ -220,7 +222,7 @@ TEST_F(emu, test_window)
 	EXPECT_EQ(1u, emu_tw_r(d, AKIDA_EMU_TIMING));
 	emu_tw_w(d, AKIDA_EMU_TIMING, 7);
 	EXPECT_EQ(1u, emu_tw_r(d, AKIDA_EMU_TIMING));
-	emu_tw_w(d, AKIDA_EMU_TIMING, 0);
+	emu_tw_w(d, AKIDA_EMU_TIMING, timing);
 
 	/* Faults read back what is left; CLEAR_FAULTS clears them. */
 	emu_tw_w(d, AKIDA_EMU_FAULT_DMA_ABORT, 3);
