@@ -384,20 +384,39 @@ TEST_F_TIMEOUT(stress, pipelining_queue_depth, 180)
 	static const int depths[] = { 1, 2, 4 };
 	double rate[3];
 	struct client cl;
+	struct akt_emu e;
 	uint64_t t0;
+	bool emu;
 	int i;
 
 	if (old < 0 || akt_set_param("queue_depth", 1))
 		SKIP(return, "cannot set queue_depth (needs root)");
 	ASSERT_EQ(0, client_init(&cl, self->fd, 31, 64));
+	emu = !akt_emu_open(&self->d, &e);
 	for (i = 0; i < 3; i++) {
+		uint64_t msi = 0, inf = 0, npu = 0, model = 0;
+
 		ASSERT_EQ(0, akt_set_param("queue_depth", depths[i]));
+		if (emu) {
+			msi = akt_emu_rd64(&e, AKIDA_EMU_CNT_MSI);
+			inf = akt_emu_rd64(&e, AKIDA_EMU_CNT_INFERENCES);
+			npu = akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_BUSY_NS);
+			model = akt_emu_rd64(&e, AKIDA_EMU_CNT_MODELED_NS);
+		}
 		t0 = aj_now_ns();
 		EXPECT_EQ(0, client_run(&cl, 200, SLOTS, 1000 * i));
 		rate[i] = 200 / ((aj_now_ns() - t0) / 1e9);
 		ksft_print_msg("queue_depth %d: %.0f jobs/s (batch 64, %u+%u bytes per input/output)\n",
 			       depths[i], rate[i], cl.in_bytes, cl.out_bytes);
+		if (emu)
+			ksft_print_msg("  emulator: %llu MSIs, %llu inferences, NPU busy %.1f ms, modeled %.1f ms\n",
+				       (unsigned long long)(akt_emu_rd64(&e, AKIDA_EMU_CNT_MSI) - msi),
+				       (unsigned long long)(akt_emu_rd64(&e, AKIDA_EMU_CNT_INFERENCES) - inf),
+				       (akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_BUSY_NS) - npu) / 1e6,
+				       (akt_emu_rd64(&e, AKIDA_EMU_CNT_MODELED_NS) - model) / 1e6);
 	}
+	if (emu)
+		akt_emu_close(&e);
 	akt_set_param("queue_depth", old);
 	client_fini(&cl);
 }
