@@ -480,7 +480,7 @@ static struct pci_driver akida_pci_driver = {
 	.id_table = akida_pci_ids,
 	.probe = akida_probe,
 	.remove = akida_remove,
-	.dev_groups = akida_pci_groups,
+	AKIDA_PCI_DEV_GROUPS(akida_pci_groups),
 };
 
 static int __init akida_init(void)

@@ -27,6 +27,7 @@
 
 #include "akida_edma.h"
 #include "akida_job.h"
+#include "compat.h"
 
 #define AKIDA_DRIVER_NAME	"akida_pcie"
 #define AKIDA_MAX_DEVICES	64

@@ -282,7 +282,8 @@ int akida_edma_init(struct akida_dev *adev)
 			wr, rd, ctrl, info->wr_channels, info->rd_channels);
 		return -ENODEV;
 	}
-	e->nr_ch = min3(info->wr_channels, info->rd_channels, AKIDA_EDMA_MAX_CH);
+	e->nr_ch = min_t(unsigned int, min(info->wr_channels, info->rd_channels),
+			 AKIDA_EDMA_MAX_CH);
 
 	/* The vendor's layout: write channels first, then read channels. */
 	area = adev->dma_ram_size / (AKIDA_DMA_NR_DIRS * e->nr_ch);
@@ -503,10 +504,8 @@ static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
 		}
 		writel(ctl, ll + AKIDA_LL_DATA_CONTROL);
 		writel(el->len, ll + AKIDA_LL_DATA_XFER_SIZE);
-		writel(lower_32_bits(sar), ll + AKIDA_LL_DATA_SAR_LO);
-		writel(upper_32_bits(sar), ll + AKIDA_LL_DATA_SAR_HI);
-		writel(lower_32_bits(dar), ll + AKIDA_LL_DATA_DAR_LO);
-		writel(upper_32_bits(dar), ll + AKIDA_LL_DATA_DAR_HI);
+		akida_write64(sar, ll + AKIDA_LL_DATA_SAR_LO);
+		akida_write64(dar, ll + AKIDA_LL_DATA_DAR_LO);
 		bytes += el->len;
 	}
 	/*
@@ -515,8 +514,7 @@ static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
 	 */
 	writel(AKIDA_EDMA_CTL_LLP | AKIDA_EDMA_CTL_TCB, ll + AKIDA_LL_LINK_CONTROL);
 	writel(0, ll + AKIDA_LL_LINK_CONTROL + 4);
-	writel(ch->ll_axi, ll + AKIDA_LL_LINK_PTR_LO);
-	writel(0, ll + AKIDA_LL_LINK_PTR_HI);
+	akida_write64(ch->ll_axi, ll + AKIDA_LL_LINK_PTR_LO);
 	/*
 	 * The list goes through BAR4 and the doorbell through BAR2: read the
 	 * list back so that the posted writes have landed before the engine
@@ -541,8 +539,7 @@ static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
 	edma_wr(e, AKIDA_EDMA_VIEWPORT_SEL,
 		r->viewport | FIELD_PREP(AKIDA_EDMA_VIEWPORT_CH, ch->id));
 	edma_wr(e, AKIDA_EDMA_CH_CONTROL1, AKIDA_EDMA_CTL_CCS | AKIDA_EDMA_CTL_LLE);
-	edma_wr(e, AKIDA_EDMA_CH_LLP_LO, ch->ll_axi);
-	edma_wr(e, AKIDA_EDMA_CH_LLP_HI, 0);
+	akida_write64(ch->ll_axi, e->regs + AKIDA_EDMA_CH_LLP_LO);
 	edma_wr(e, r->doorbell, FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
 	spin_unlock_irqrestore(&e->lock, flags);
 }

@@ -156,6 +156,12 @@ static inline void npu_wr(struct akida_job_engine *eng, u32 reg, u32 val)
 	iowrite32(val, eng->adev->bar0 + reg);
 }
 
+/* A LO/HI register pair, @lo the LO one: see akida_write64(). */
+static inline void npu_wr64(struct akida_job_engine *eng, u32 lo, u64 val)
+{
+	akida_write64(val, eng->adev->bar0 + lo);
+}
+
 static unsigned int akida_queue_depth(void)
 {
 	return clamp_val(READ_ONCE(queue_depth), 1, AKIDA_QUEUE_DEPTH_MAX);
@@ -424,8 +430,7 @@ static void akida_npu_msi_sync(struct akida_job_engine *eng)
 	akida_msi_get(eng->adev, &addr, &data);
 	if (addr == eng->msi_addr && data == eng->msi_data)
 		return;
-	npu_wr(eng, AKIDA_NPU_IMWR_ADDR_LO, lower_32_bits(addr));
-	npu_wr(eng, AKIDA_NPU_IMWR_ADDR_HI, upper_32_bits(addr));
+	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, addr);
 	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
 	eng->msi_addr = addr;
 	eng->msi_data = data;
@@ -478,8 +483,8 @@ static int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 static int akida_npu_setup(struct akida_job_engine *eng)
 {
 	struct akida_dev *adev = eng->adev;
-	u32 st, addr_lo = 0, addr_hi = 0, data = 0;
-	u64 msi_addr;
+	u32 st, data = 0;
+	u64 msi_addr = 0;
 	int ret;
 
 	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
@@ -501,15 +506,11 @@ static int akida_npu_setup(struct akida_job_engine *eng)
 	npu_wr(eng, AKIDA_NPU_CLOCK_MODE, eng->clock_mode);
 	mutex_unlock(&eng->clock_lock);
 
-	if (eng->npu_irq) {
+	if (eng->npu_irq)
 		akida_msi_get(adev, &msi_addr, &data);
-		addr_lo = lower_32_bits(msi_addr);
-		addr_hi = upper_32_bits(msi_addr);
-	}
-	npu_wr(eng, AKIDA_NPU_IMWR_ADDR_LO, addr_lo);
-	npu_wr(eng, AKIDA_NPU_IMWR_ADDR_HI, addr_hi);
+	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, msi_addr);
 	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
-	eng->msi_addr = (u64)addr_hi << 32 | addr_lo;
+	eng->msi_addr = msi_addr;
 	eng->msi_data = data;
 	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, eng->npu_irq ? AKIDA_NPU_IRQ_ALL : 0);
 	npu_wr(eng, AKIDA_NPU_CONTROL, AKIDA_NPU_CONTROL_ENABLE);
@@ -754,8 +755,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		npu->wl_valid = false;
 		spin_unlock(&eng->lock);
 
-		npu_wr(eng, AKIDA_NPU_MODEL_ADDR_LO, lower_32_bits(job->prog_addr));
-		npu_wr(eng, AKIDA_NPU_MODEL_ADDR_HI, upper_32_bits(job->prog_addr));
+		npu_wr64(eng, AKIDA_NPU_MODEL_ADDR_LO, job->prog_addr);
 		npu_wr(eng, AKIDA_NPU_MODEL_SIZE, job->prog_size);
 		t0 = ktime_get_ns();
 		ret = akida_npu_command(eng, AKIDA_NPU_MODEL_LOAD, &code);
@@ -797,8 +797,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		npu->weights = false;
 		spin_unlock(&eng->lock);
 		npu_wr(eng, AKIDA_NPU_WEIGHT_LAYER, job->weight_layer);
-		npu_wr(eng, AKIDA_NPU_WEIGHT_ADDR_LO, lower_32_bits(job->weight_addr));
-		npu_wr(eng, AKIDA_NPU_WEIGHT_ADDR_HI, upper_32_bits(job->weight_addr));
+		npu_wr64(eng, AKIDA_NPU_WEIGHT_ADDR_LO, job->weight_addr);
 		t0 = ktime_get_ns();
 		ret = akida_npu_command(eng, AKIDA_NPU_WEIGHT_UPDATE, &code);
 		akida_job_count_npu(eng, job, ktime_get_ns() - t0, 0, !ret, 0);
@@ -825,11 +824,9 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		return;
 	}
 
-	npu_wr(eng, AKIDA_NPU_INPUT_ADDR_LO, lower_32_bits(job->in_addr));
-	npu_wr(eng, AKIDA_NPU_INPUT_ADDR_HI, upper_32_bits(job->in_addr));
+	npu_wr64(eng, AKIDA_NPU_INPUT_ADDR_LO, job->in_addr);
 	npu_wr(eng, AKIDA_NPU_INPUT_SIZE, job->in_size);
-	npu_wr(eng, AKIDA_NPU_OUTPUT_ADDR_LO, lower_32_bits(job->out_addr));
-	npu_wr(eng, AKIDA_NPU_OUTPUT_ADDR_HI, upper_32_bits(job->out_addr));
+	npu_wr64(eng, AKIDA_NPU_OUTPUT_ADDR_LO, job->out_addr);
 	akida_npu_msi_sync(eng);
 	eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 	eng->run_start_ns = ktime_get_ns();
