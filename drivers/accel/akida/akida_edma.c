@@ -23,6 +23,7 @@
  * with dma_pinned=1, straight from the pinned user pages.
  */
 #include <linux/bitfield.h>
+#include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/io.h>
 #include <linux/mm.h>
@@ -581,6 +582,7 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 		return 1;
 	}
 	ch->state = AKIDA_CH_IDLE;
+	ch->suspect = true;
 	atomic_dec(&e->running[ch->dir]);
 	if (!dead) {
 		status = edma_rd(e, r->int_status);
@@ -657,11 +659,57 @@ static int akida_chan_run(struct akida_edma_chan *ch, unsigned int n)
 	return akida_chan_wait(ch);
 }
 
+static void akida_chan_put(struct akida_edma_chan *ch);
+
+/*
+ * A list timed out on @ch, and the engine may still be working on it (a
+ * completion delayed past the timeout, a device that stopped answering): a
+ * doorbell now would be ignored and the late completion taken for the new
+ * list's. Wait, bounded, until the channel reports it is not running, then
+ * clear its interrupt state.
+ */
+static int akida_chan_settle(struct akida_edma_chan *ch)
+{
+	struct akida_dev *adev = ch->adev;
+	struct akida_edma *e = &adev->edma;
+	const struct akida_edma_dir_regs *r = &akida_edma_dirs[ch->dir];
+	unsigned long deadline = jiffies + msecs_to_jiffies(max(akida_dma_timeout_ms, 10U));
+	unsigned long flags;
+	u32 ctl;
+
+	for (;;) {
+		spin_lock_irqsave(&e->lock, flags);
+		edma_wr(e, AKIDA_EDMA_VIEWPORT_SEL,
+			r->viewport | FIELD_PREP(AKIDA_EDMA_VIEWPORT_CH, ch->id));
+		ctl = edma_rd(e, AKIDA_EDMA_CH_CONTROL1);
+		if (ctl != U32_MAX && FIELD_GET(AKIDA_EDMA_CTL_CS, ctl) != AKIDA_EDMA_CS_RUNNING) {
+			edma_wr(e, r->int_clear,
+				FIELD_PREP(AKIDA_EDMA_INT_DONE, BIT(ch->id)) |
+				FIELD_PREP(AKIDA_EDMA_INT_ABORT, BIT(ch->id)));
+			spin_unlock_irqrestore(&e->lock, flags);
+			ch->suspect = false;
+			return 0;
+		}
+		spin_unlock_irqrestore(&e->lock, flags);
+		if (akida_dev_gone(adev))
+			return -ENODEV;
+		if (time_after(jiffies, deadline)) {
+			dev_err_ratelimited(&adev->pdev->dev,
+					    "eDMA %s channel %u: still %s after a timeout\n",
+					    r->name, ch->id,
+					    ctl == U32_MAX ? "not answering" : "running");
+			return ctl == U32_MAX ? -EIO : -ETIMEDOUT;
+		}
+		usleep_range(500, 1000);
+	}
+}
+
 static struct akida_edma_chan *akida_chan_get(struct akida_dev *adev,
 					      enum akida_dma_dir dir)
 {
 	struct akida_edma *e = &adev->edma;
 	wait_queue_head_t *wq = &e->free_wq[dir];
+	struct akida_edma_chan *ch;
 	unsigned int id = 0;
 	int ret;
 
@@ -682,7 +730,15 @@ static struct akida_edma_chan *akida_chan_get(struct akida_dev *adev,
 		up_read(&e->reset_lock);
 		return ERR_PTR(ret);
 	}
-	return &e->chan[dir][id];
+	ch = &e->chan[dir][id];
+	if (ch->suspect) {
+		ret = akida_chan_settle(ch);
+		if (ret) {
+			akida_chan_put(ch);
+			return ERR_PTR(ret);
+		}
+	}
+	return ch;
 }
 
 static void akida_chan_put(struct akida_edma_chan *ch)
@@ -931,7 +987,7 @@ int akida_edma_reset(struct akida_dev *adev)
 {
 	struct akida_edma *e = &adev->edma;
 	unsigned long flags;
-	int ret = 0;
+	int ret = 0, d, i;
 
 	if (down_write_killable(&e->reset_lock))
 		return -EINTR;
@@ -945,6 +1001,10 @@ int akida_edma_reset(struct akida_dev *adev)
 		akida_edma_hw_off(e);
 		akida_edma_hw_setup(adev);
 		spin_unlock_irqrestore(&e->lock, flags);
+		/* No one holds a channel: make each settle before its next list. */
+		for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+			for (i = 0; i < e->nr_ch; i++)
+				e->chan[d][i].suspect = true;
 	}
 	up_write(&e->reset_lock);
 	return ret;

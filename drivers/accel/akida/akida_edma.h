@@ -64,6 +64,8 @@ struct akida_dma_elem {
  * @state: enum akida_chan_state; under akida_edma.lock.
  * @err: Decoded error bits of the last abort; under akida_edma.lock.
  * @bytes: Bytes of the running list (for the statistics).
+ * @suspect: A list timed out on the channel: before its next list, wait
+ *	until the engine reports it stopped. Only touched by its holder.
  * @wq: Where the channel's holder waits for completion.
  */
 struct akida_edma_chan {
@@ -79,6 +81,7 @@ struct akida_edma_chan {
 	enum akida_chan_state state;
 	u32 err;
 	u64 bytes;
+	bool suspect;
 	wait_queue_head_t wq;
 };
 

@@ -417,6 +417,26 @@ static u64 akida_npu_poll_ns(struct akida_job_engine *eng)
 }
 
 /*
+ * The vector's MSI message changes when it moves to another CPU (without
+ * interrupt remapping): keep NPU_IMWR_* current before each command.
+ */
+static void akida_npu_msi_sync(struct akida_job_engine *eng)
+{
+	u64 addr;
+	u32 data;
+
+	if (!eng->npu_irq)
+		return;
+	akida_msi_get(eng->adev, &addr, &data);
+	if (addr == eng->msi_addr && data == eng->msi_data)
+		return;
+	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, addr);
+	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
+	eng->msi_addr = addr;
+	eng->msi_data = data;
+}
+
+/*
  * Run one synchronous NPU command (MODEL_LOAD or WEIGHT_UPDATE) and wait for
  * MODEL_DONE or ERROR, bounded by npu_timeout_ms.
  * Return: 0, -EIO (NPU error: *code set), -ETIMEDOUT, -ECANCELED (reset or
@@ -427,6 +447,7 @@ static int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 	u64 start = ktime_get_ns();
 	u64 deadline = start + (u64)READ_ONCE(npu_timeout_ms) * NSEC_PER_MSEC;
 
+	akida_npu_msi_sync(eng);
 	eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR);
 	npu_wr(eng, reg, 1);
 	for (;;) {
@@ -489,6 +510,8 @@ static int akida_npu_setup(struct akida_job_engine *eng)
 		akida_msi_get(adev, &msi_addr, &data);
 	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, msi_addr);
 	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
+	eng->msi_addr = msi_addr;
+	eng->msi_data = data;
 	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, eng->npu_irq ? AKIDA_NPU_IRQ_ALL : 0);
 	npu_wr(eng, AKIDA_NPU_CONTROL, AKIDA_NPU_CONTROL_ENABLE);
 
@@ -685,6 +708,19 @@ static void akida_job_count_npu(struct akida_job_engine *eng,
 	spin_unlock(&eng->lock);
 }
 
+/* A program load or weight update failed with @ret: recover, complete. */
+static void akida_job_fail_npu(struct akida_job_engine *eng,
+			       struct akida_job *job, int ret, u32 step, u32 code)
+{
+	if (ret == -ETIMEDOUT)
+		akida_npu_recover(eng);
+	/* Interrupted by a reset (-EIO for its jobs) or by removal. */
+	if (ret == -ECANCELED)
+		ret = READ_ONCE(eng->stop) || akida_dev_gone(eng->adev) ?
+		      -ENODEV : -EIO;
+	akida_job_complete(eng, job, ret, step, code);
+}
+
 /*
  * Put @job on the NPU: program load if needed, weight update if needed, then
  * start the batch. On failure the job is completed.
@@ -791,6 +827,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	npu_wr64(eng, AKIDA_NPU_INPUT_ADDR_LO, job->in_addr);
 	npu_wr(eng, AKIDA_NPU_INPUT_SIZE, job->in_size);
 	npu_wr64(eng, AKIDA_NPU_OUTPUT_ADDR_LO, job->out_addr);
+	akida_npu_msi_sync(eng);
 	eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 	eng->run_start_ns = ktime_get_ns();
 	eng->run_deadline_ns = eng->run_start_ns +
@@ -802,16 +839,10 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	return;
 
 fail_program:
-	if (ret == -ETIMEDOUT)
-		akida_npu_recover(eng);
-	akida_job_complete(eng, job, ret == -ECANCELED ? -EIO : ret,
-			   AKIDA_STEP_PROGRAM, code);
+	akida_job_fail_npu(eng, job, ret, AKIDA_STEP_PROGRAM, code);
 	return;
 fail_weights:
-	if (ret == -ETIMEDOUT)
-		akida_npu_recover(eng);
-	akida_job_complete(eng, job, ret == -ECANCELED ? -EIO : ret,
-			   AKIDA_STEP_WEIGHTS, code);
+	akida_job_fail_npu(eng, job, ret, AKIDA_STEP_WEIGHTS, code);
 }
 
 /*

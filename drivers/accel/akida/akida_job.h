@@ -138,6 +138,8 @@ struct akida_job_engine {
 	bool poll_now;		/* read IRQ_STATUS even in interrupt mode */
 	u64 run_start_ns;	/* when the running batch was started */
 	u64 run_deadline_ns;	/* when it times out */
+	u64 msi_addr;		/* MSI message in NPU_IMWR_* */
+	u32 msi_data;
 };
 
 /**

@@ -103,7 +103,10 @@
 #define  AKIDA_EDMA_CTL_LLP		BIT(2)	/* link element */
 #define  AKIDA_EDMA_CTL_LIE		BIT(3)	/* local interrupt enable */
 #define  AKIDA_EDMA_CTL_RIE		BIT(4)	/* remote (IMWr) interrupt */
-#define  AKIDA_EDMA_CTL_CS		GENMASK(6, 5)	/* CH_CONTROL1 status */
+#define  AKIDA_EDMA_CTL_CS		GENMASK(6, 5)	/* CH_CONTROL1 status: */
+#define   AKIDA_EDMA_CS_RUNNING		1
+#define   AKIDA_EDMA_CS_HALTED		2
+#define   AKIDA_EDMA_CS_STOPPED		3
 #define  AKIDA_EDMA_CTL_CCS		BIT(8)	/* consumer cycle state */
 #define  AKIDA_EDMA_CTL_LLE		BIT(9)	/* linked-list enable */
 

@@ -135,6 +135,11 @@ struct akida_mem_free {
 /* akida_dma_entry.dir */
 #define AKIDA_DIR_TO_DEVICE		1
 #define AKIDA_DIR_FROM_DEVICE		2
+#ifndef __KERNEL__
+/* The first names of the directions, kept for user space. */
+#define AKIDA_DMA_TO_DEVICE		AKIDA_DIR_TO_DEVICE
+#define AKIDA_DMA_FROM_DEVICE		AKIDA_DIR_FROM_DEVICE
+#endif
 
 /**
  * struct akida_dma_entry - one transfer between host and device memory.
