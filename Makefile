@@ -54,10 +54,10 @@ matrix:
 install: install-module install-userspace
 
 install-module: module
-	$(MAKE) -C $(KDIR) M=$(CURDIR) modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) $(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod -a $(if $(DESTDIR),-b $(DESTDIR)) $(KVER)
 	install -D -m 0644 udev/60-akida.rules $(DESTDIR)/etc/udev/rules.d/60-akida.rules
-	getent group akida >/dev/null || groupadd --system akida
+	$(if $(DESTDIR),,getent group akida >/dev/null || groupadd --system akida)
 
 install-userspace: userspace
 	@for d in $(USERDIRS); do \

@@ -5,6 +5,7 @@
 #ifndef AKIDA_INTERNAL_H
 #define AKIDA_INTERNAL_H
 
+#include <stddef.h>
 #include <stdint.h>
 #include <string.h>
 
@@ -63,5 +64,8 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	put_le32(p, (uint32_t)v);
 	put_le32(p + 4, (uint32_t)(v >> 32));
 }
+
+const char *akida_sysfs_root(const char *root);
+int akida_read_sysfs(const char *path, char *buf, size_t len);
 
 #endif /* AKIDA_INTERNAL_H */

@@ -47,6 +47,11 @@ const char *akida_error_kind_name(enum akida_error_kind kind)
 	return "unknown error";
 }
 
+enum akida_error_kind akida_errno_kind(int err)
+{
+	return akida_kind_from_errno(err);
+}
+
 enum akida_error_kind akida_kind_from_errno(int err)
 {
 	switch (err) {

@@ -71,6 +71,8 @@ AKIDA_API const struct akida_error *akida_last_error(void);
 AKIDA_API const char *akida_error_message(void);
 AKIDA_API const char *akida_error_kind_name(enum akida_error_kind kind);
 AKIDA_API void akida_clear_error(void);
+/* The category a given errno falls in. */
+AKIDA_API enum akida_error_kind akida_errno_kind(int err);
 
 /* ------------------------------------------------------------------------ */
 /* Program images (HARDWARE.md section 5) and the CPU golden model           */
@@ -212,6 +214,263 @@ AKIDA_API size_t akida_packed_weight_bytes(unsigned int weight_bits,
 
 /* IEEE 802.3 CRC-32, zlib compatible: crc = akida_crc32(0, buf, len). */
 AKIDA_API uint32_t akida_crc32(uint32_t crc, const void *buf, size_t len);
+
+
+/* ------------------------------------------------------------------------ */
+/* .fbz model files                                                         */
+/* ------------------------------------------------------------------------ */
+
+/*
+ * An .fbz file is a LEB128 length n, the rest of a raw Snappy stream that
+ * decodes to n bytes, then padding; the n bytes are a FlatBuffer. BrainChip
+ * has not published the schema: what libakida knows is in
+ * Documentation/libakida.rst ("The .fbz format") and is reported with field
+ * indices where names are unknown.
+ */
+
+enum akida_fbz_layout {
+	AKIDA_FBZ_LAYOUT_A = 1,	/* root { layers } (Akida 1.x files) */
+	AKIDA_FBZ_LAYOUT_B = 2,	/* root { layers, <absent>, version } (2.x) */
+};
+
+/* Layer types of layout A (the union discriminator of the layer params). */
+enum akida_fbz_layer_type {
+	AKIDA_FBZ_UNKNOWN = 0,
+	AKIDA_FBZ_INPUT_DATA = 1,
+	AKIDA_FBZ_INPUT_CONV = 2,
+	AKIDA_FBZ_FULLY_CONNECTED = 3,
+	AKIDA_FBZ_CONV = 4,
+	AKIDA_FBZ_SEPARABLE_CONV = 5,
+};
+
+/* Variable element type codes seen in real files. */
+#define AKIDA_FBZ_DTYPE_INT32	0	/* thresholds */
+#define AKIDA_FBZ_DTYPE_FLOAT32	1	/* act_step */
+#define AKIDA_FBZ_DTYPE_INT8	3	/* 8-bit weights */
+#define AKIDA_FBZ_DTYPE_INT4	7	/* 4-bit weights, one per byte */
+
+#define AKIDA_FBZ_MAX_DIMS	8
+
+struct akida_fbz_variable {
+	const char *name;
+	unsigned int ndims;
+	int32_t dims[AKIDA_FBZ_MAX_DIMS];
+	unsigned int dtype;		/* AKIDA_FBZ_DTYPE_* or another code */
+	uint32_t bytes;			/* size of the data */
+	const uint8_t *data;
+	uint64_t elements;		/* product of dims (0 if none) */
+};
+
+struct akida_fbz_property {
+	const char *key;
+	int64_t value;
+};
+
+struct akida_fbz_layer {
+	const char *name;
+	unsigned int type;		/* layout A: enum akida_fbz_layer_type */
+	const char *type_name;		/* "FullyConnected", "layer_type 2", ... */
+	unsigned int ninbound;
+	const char **inbound;		/* names of the layers feeding this one */
+	unsigned int nvars;
+	struct akida_fbz_variable *vars;
+	unsigned int nprops;
+	struct akida_fbz_property *props;
+	/* Common properties when known, else -1. */
+	int64_t units;			/* neurons / filters */
+	int64_t weight_bits;
+	int64_t act_bits;
+	uint64_t params;		/* weight elements */
+	uint64_t weight_bytes;		/* bytes of all variables */
+};
+
+struct akida_fbz_info {
+	enum akida_fbz_layout layout;
+	const char *version;		/* "" when the file does not say */
+	size_t file_bytes;
+	size_t stream_bytes;		/* LEB128 + Snappy stream */
+	size_t trailing_bytes;		/* after the stream */
+	int trailing_zero;		/* 1 if all trailing bytes are zero */
+	size_t payload_bytes;		/* decompressed FlatBuffer */
+	unsigned int nlayers;
+	const struct akida_fbz_layer *layers;
+	uint64_t total_params;
+	uint64_t total_weight_bytes;
+};
+
+struct akida_fbz;
+
+/* Parse an .fbz image in memory / a file. Untrusted input is fine. */
+AKIDA_API int akida_fbz_parse(const void *data, size_t len, struct akida_fbz **out);
+AKIDA_API int akida_fbz_load(const char *path, struct akida_fbz **out);
+AKIDA_API const struct akida_fbz_info *akida_fbz_info(const struct akida_fbz *f);
+AKIDA_API void akida_fbz_free(struct akida_fbz *f);
+/* Property of a layer by key (-ENOENT when absent). */
+AKIDA_API int akida_fbz_layer_prop(const struct akida_fbz_layer *l,
+				   const char *key, int64_t *value);
+
+/*
+ * Serialise a program as an .fbz file (layout B, version "libakida-<ver>";
+ * per layer: properties units, inputs, weights_bits, act_bits and
+ * variables weights [O, I, 1, 1], threshold [O], shift [O]). Writes a
+ * malloc()ed buffer; akida_program_from_fbz() reads such files back.
+ */
+AKIDA_API int akida_fbz_write_program(const struct akida_program *p,
+				      uint8_t **out, size_t *len);
+AKIDA_API int akida_fbz_save_program(const struct akida_program *p,
+				     const char *path);
+AKIDA_API int akida_program_from_fbz(const struct akida_fbz *f,
+				     struct akida_program **out);
+
+/* ------------------------------------------------------------------------ */
+/* Discovery                                                                */
+/* ------------------------------------------------------------------------ */
+
+#define AKIDA_PCI_VENDOR	0x1e7c
+#define AKIDA_MAX_ATTRS		48
+
+struct akida_attr {
+	char name[48];			/* "akida_np_count", "akida_dma/h2d_bytes" */
+	char value[80];
+};
+
+/**
+ * struct akida_device_info - one Akida PCI function, as sysfs shows it.
+ * @index: position in the discovery list (sorted by PCI address); the "N"
+ *	of `akida info N`.
+ * @minor: N of /dev/akidaN when the kernel driver is bound, else -1.
+ */
+struct akida_device_info {
+	unsigned int index;
+	char bdf[16];			/* "0000:01:00.0" */
+	uint16_t vendor, device;
+	uint8_t revision;
+	const char *chip;		/* "AKD1000", "AKD1500" or "unknown" */
+	char driver[32];		/* bound driver, "" when none */
+	char devnode[32];		/* "/dev/akida0", "" when none */
+	int minor;
+	int iommu_group;		/* -1 when there is none */
+	char link_speed[32];		/* "5.0 GT/s PCIe", "" if unknown */
+	char link_width[8];
+	char max_link_speed[32];
+	char max_link_width[8];
+	uint64_t bar_size[6];		/* from the resource file */
+	uint64_t bar_start[6];
+	int numa_node;
+	unsigned int nattrs;
+	struct akida_attr attrs[AKIDA_MAX_ATTRS];
+};
+
+/*
+ * Scan <sysfs_root>/bus/pci/devices for vendor 0x1e7c. @sysfs_root NULL
+ * means $AKIDA_SYSFS_ROOT or "/sys". Never fails for lack of devices: an
+ * empty list (*count 0, *list NULL) is a success.
+ */
+AKIDA_API int akida_discover(const char *sysfs_root,
+			     struct akida_device_info **list,
+			     unsigned int *count);
+AKIDA_API void akida_discover_free(struct akida_device_info *list);
+/*
+ * Find one device by index ("0"), PCI address ("0000:01:00.0" or
+ * "01:00.0") or node ("/dev/akida0", "akida0"). Errors: AKIDA_ERR_NO_DEVICE
+ * (no device at all, -ENODEV), AKIDA_ERR_NOT_FOUND (-ENOENT).
+ */
+AKIDA_API int akida_find_device(const char *sysfs_root, const char *spec,
+				struct akida_device_info *out);
+/* Value of an akida_* attribute, NULL when absent. */
+AKIDA_API const char *akida_device_attr(const struct akida_device_info *d,
+					const char *name);
+
+/* ------------------------------------------------------------------------ */
+/* Devices and backends                                                     */
+/* ------------------------------------------------------------------------ */
+
+enum akida_backend_kind {
+	AKIDA_BACKEND_AUTO = 0,		/* kernel if bound, else VFIO, else mmap */
+	AKIDA_BACKEND_KERNEL,		/* akida_pcie ioctls on /dev/akidaN */
+	AKIDA_BACKEND_VFIO,		/* vfio-pci: registers, iATU, eDMA, MSI */
+	AKIDA_BACKEND_MMAP,		/* BAR0 via sysfs resource0: registers only */
+};
+
+AKIDA_API const char *akida_backend_name(enum akida_backend_kind kind);
+/* "auto", "kernel", "vfio", "mmap"; -EINVAL for anything else. */
+AKIDA_API int akida_backend_parse(const char *name, enum akida_backend_kind *kind);
+
+/* akida_caps.features */
+#define AKIDA_FEAT_REGS		(1u << 0)	/* NPU register access */
+#define AKIDA_FEAT_DMA		(1u << 1)	/* host <-> device memory */
+#define AKIDA_FEAT_INFER	(1u << 2)	/* program load and inference */
+#define AKIDA_FEAT_WEIGHTS	(1u << 3)	/* per-layer weight update */
+#define AKIDA_FEAT_IRQ		(1u << 4)	/* completions by interrupt */
+#define AKIDA_FEAT_IOMMU	(1u << 5)	/* DMA through an IOMMU */
+
+/** struct akida_caps - what an open device is and can do (immutable). */
+struct akida_caps {
+	enum akida_backend_kind backend;
+	char bdf[16];
+	const char *chip;
+	uint32_t features;		/* AKIDA_FEAT_* */
+	uint32_t device_id;		/* NPU DEVICE_ID */
+	uint32_t version;		/* NPU command-interface VERSION */
+	uint32_t np_count;
+	uint64_t sram_size;
+	uint64_t lpddr_base;		/* AXI */
+	uint64_t lpddr_size;
+	uint64_t mem_base;		/* usable device memory (AXI) */
+	uint64_t mem_size;
+	uint32_t max_batch;
+	uint32_t clock_mode;
+	uint64_t kernel_caps;		/* kernel backend: AKIDA_CAP_* bits */
+};
+
+/** struct akida_run_stats - timing of one akida_infer() call. */
+struct akida_run_stats {
+	uint64_t wall_ns;		/* call duration */
+	uint64_t npu_ns;		/* NPU time reported by the device (0 if unknown) */
+	uint32_t inputs_done;
+	uint32_t jobs;			/* device jobs / batches used */
+};
+
+struct akida_device;
+
+/*
+ * Open a device by the same names as akida_find_device(). Errors:
+ * AKIDA_ERR_NO_DEVICE, AKIDA_ERR_NOT_FOUND, AKIDA_ERR_BACKEND_UNAVAILABLE
+ * (driver not bound, no permission, no IOMMU group), AKIDA_ERR_CAPABILITY.
+ */
+AKIDA_API int akida_open(const char *spec, enum akida_backend_kind kind,
+			 struct akida_device **out);
+AKIDA_API void akida_close(struct akida_device *dev);
+AKIDA_API const struct akida_caps *akida_device_caps(const struct akida_device *dev);
+
+/* NPU registers (BAR0 offsets). */
+AKIDA_API int akida_reg_read(struct akida_device *dev, uint32_t off, uint32_t *val);
+AKIDA_API int akida_reg_write(struct akida_device *dev, uint32_t off, uint32_t val);
+
+/* Device memory (AXI addresses, inside [mem_base, mem_base + mem_size)). */
+AKIDA_API int akida_mem_alloc(struct akida_device *dev, uint64_t size, uint64_t *addr);
+AKIDA_API int akida_mem_free(struct akida_device *dev, uint64_t addr);
+AKIDA_API int akida_mem_write(struct akida_device *dev, uint64_t addr,
+			      const void *buf, size_t len);
+AKIDA_API int akida_mem_read(struct akida_device *dev, uint64_t addr,
+			     void *buf, size_t len);
+
+/*
+ * Inference. akida_load() makes @p the device handle's program (the device
+ * copies it; @p may be freed after). akida_infer() runs @batch inputs of
+ * the program's input bytes each, packed back to back, and writes @batch
+ * outputs. akida_update_weights() replaces layer @layer's weights on the
+ * device with those of @p (same shapes as the loaded program; change them
+ * with akida_program_set_weights() first) without reloading the program.
+ */
+AKIDA_API int akida_load(struct akida_device *dev, const struct akida_program *p);
+AKIDA_API int akida_infer(struct akida_device *dev, const uint8_t *inputs,
+			  unsigned int batch, uint8_t *outputs,
+			  struct akida_run_stats *stats);
+AKIDA_API int akida_update_weights(struct akida_device *dev,
+				   const struct akida_program *p, unsigned int layer);
+/* Reset the NPU (kernel backend: needs CAP_SYS_ADMIN). */
+AKIDA_API int akida_reset(struct akida_device *dev);
 
 #ifdef __cplusplus
 }

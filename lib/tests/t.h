@@ -50,4 +50,11 @@ const char *t_tmpdir(void);
 	} while (0)
 #define SKIP_TEST(...)	t_skip(__VA_ARGS__)
 
+/* Fake sysfs trees (tests/fake_sysfs.c). */
+void fake_write(const char *root, const char *rel, const char *content);
+/* A PCI function; @driver "" = unbound, @minor < 0 = no /dev node,
+ * @group < 0 = no IOMMU group. */
+void fake_pci_dev(const char *root, const char *bdf, unsigned int vendor,
+		  unsigned int device, const char *driver, int minor, int group);
+
 #endif /* AKIDA_T_H */

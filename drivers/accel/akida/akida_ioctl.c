@@ -1,13 +1,228 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * akida_pcie: the ioctl interface (include/uapi/linux/akida.h).
+ *
+ * Every command copies its argument in, checks that flags and padding are
+ * zero, and copies a cleared-then-filled result out. Commands that need the
+ * device fail with -ENODEV once it is gone; collecting jobs, reading
+ * statistics and freeing memory keep working so that a client can wind down.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+#include <linux/akida.h>
 
 #include "akida_drv.h"
 #include "akida_job.h"
 
+static int akida_ioctl_get_info(struct akida_file *af, void __user *uarg)
+{
+	struct akida_info info;
+
+	akida_job_get_info(af->adev, &info);
+	return copy_to_user(uarg, &info, sizeof(info)) ? -EFAULT : 0;
+}
+
+static int akida_ioctl_mem_alloc(struct akida_file *af, void __user *uarg)
+{
+	struct akida_mem_alloc args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad) {
+		dev_dbg(&af->adev->dev, "mem alloc: flags/padding not zero\n");
+		return -EINVAL;
+	}
+	ret = akida_mem_alloc(af, args.size, args.align, &args.addr);
+	if (ret)
+		return ret;
+	if (copy_to_user(uarg, &args, sizeof(args))) {
+		akida_mem_free(af, args.addr);
+		return -EFAULT;
+	}
+	return 0;
+}
+
+static int akida_ioctl_mem_free(struct akida_file *af, void __user *uarg)
+{
+	struct akida_mem_free args;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad) {
+		dev_dbg(&af->adev->dev, "mem free: flags/padding not zero\n");
+		return -EINVAL;
+	}
+	return akida_mem_free(af, args.addr);
+}
+
+static int akida_ioctl_dma(struct akida_file *af, void __user *uarg)
+{
+	struct akida_dma_entry *ent;
+	struct akida_dma args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || !args.count || args.count > AKIDA_MAX_DMA_ENTRIES) {
+		dev_dbg(&af->adev->dev, "dma: bad flags %#x or count %u\n",
+			args.flags, args.count);
+		return -EINVAL;
+	}
+	ent = kvmalloc_array(args.count, sizeof(*ent), GFP_KERNEL);
+	if (!ent)
+		return -ENOMEM;
+	if (copy_from_user(ent, u64_to_user_ptr(args.entries),
+			   args.count * sizeof(*ent)))
+		ret = -EFAULT;
+	else
+		ret = akida_dma_vector(af, ent, args.count);
+	kvfree(ent);
+	return ret;
+}
+
+static int akida_ioctl_job_submit(struct akida_file *af, void __user *uarg)
+{
+	struct akida_job_submit args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	args.job_id = 0;
+	ret = akida_job_submit(af, &args);
+	if (ret)
+		return ret;
+	/* The job runs whatever happens here; the id is lost on -EFAULT. */
+	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+static int akida_ioctl_job_wait(struct akida_file *af, void __user *uarg)
+{
+	struct akida_job_wait args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	/* Clear the outputs. */
+	args.status = 0;
+	args.failed_step = 0;
+	args.npu_error = 0;
+	args.inputs_done = 0;
+	args.user_data = 0;
+	args.submit_ns = 0;
+	args.start_ns = 0;
+	args.end_ns = 0;
+	args.npu_ns = 0;
+	ret = akida_job_wait(af, &args);
+	if (ret)
+		return ret;
+	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+static int akida_ioctl_get_stats(struct akida_file *af, void __user *uarg)
+{
+	struct akida_stats *st;
+	u32 hdr[2];
+	int ret = 0;
+
+	if (copy_from_user(hdr, uarg, sizeof(hdr)))
+		return -EFAULT;
+	if (hdr[0] || hdr[1]) {
+		dev_dbg(&af->adev->dev, "stats: flags/padding not zero\n");
+		return -EINVAL;
+	}
+	st = kzalloc(sizeof(*st), GFP_KERNEL);
+	if (!st)
+		return -ENOMEM;
+	akida_job_get_stats(af, st);
+	if (copy_to_user(uarg, st, sizeof(*st)))
+		ret = -EFAULT;
+	kfree(st);
+	return ret;
+}
+
+static int akida_ioctl_reset(struct akida_file *af, void __user *uarg)
+{
+	struct akida_reset args;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.pad) {
+		dev_dbg(&af->adev->dev, "reset: flags/padding not zero\n");
+		return -EINVAL;
+	}
+	if (!capable(CAP_SYS_ADMIN))
+		return -EPERM;
+	return akida_job_reset(af->adev);
+}
+
+static int akida_ioctl_set_clock(struct akida_file *af, struct file *filp,
+				 void __user *uarg)
+{
+	struct akida_clock args;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.flags || args.mode > AKIDA_CLOCK_LOW_POWER) {
+		dev_dbg(&af->adev->dev, "clock: bad flags %#x or mode %u\n",
+			args.flags, args.mode);
+		return -EINVAL;
+	}
+	if (!(filp->f_mode & FMODE_WRITE))
+		return -EBADF;
+	return akida_job_set_clock(af->adev, args.mode);
+}
+
+/**
+ * akida_ioctl() - unlocked_ioctl of /dev/akidaN.
+ * @filp: The file.
+ * @cmd: AKIDA_IOCTL_*.
+ * @arg: User pointer to the command's structure.
+ *
+ * Return: 0 or a negative errno; -ENOTTY for an unknown command.
+ */
 long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 {
-	return -ENOTTY;
+	struct akida_file *af = filp->private_data;
+	struct akida_dev *adev = af->adev;
+	void __user *uarg = (void __user *)arg;
+
+	switch (cmd) {
+	case AKIDA_IOCTL_JOB_WAIT:
+		return akida_ioctl_job_wait(af, uarg);
+	case AKIDA_IOCTL_GET_STATS:
+		return akida_ioctl_get_stats(af, uarg);
+	case AKIDA_IOCTL_MEM_FREE:
+		return akida_ioctl_mem_free(af, uarg);
+	case AKIDA_IOCTL_GET_INFO:
+	case AKIDA_IOCTL_MEM_ALLOC:
+	case AKIDA_IOCTL_DMA:
+	case AKIDA_IOCTL_JOB_SUBMIT:
+	case AKIDA_IOCTL_RESET:
+	case AKIDA_IOCTL_SET_CLOCK:
+		break;
+	default:
+		return -ENOTTY;
+	}
+
+	/* The rest need the device. */
+	if (akida_dev_gone(adev))
+		return -ENODEV;
+
+	switch (cmd) {
+	case AKIDA_IOCTL_GET_INFO:
+		return akida_ioctl_get_info(af, uarg);
+	case AKIDA_IOCTL_MEM_ALLOC:
+		return akida_ioctl_mem_alloc(af, uarg);
+	case AKIDA_IOCTL_DMA:
+		return akida_ioctl_dma(af, uarg);
+	case AKIDA_IOCTL_JOB_SUBMIT:
+		return akida_ioctl_job_submit(af, uarg);
+	case AKIDA_IOCTL_RESET:
+		return akida_ioctl_reset(af, uarg);
+	default:	/* AKIDA_IOCTL_SET_CLOCK */
+		return akida_ioctl_set_clock(af, filp, uarg);
+	}
 }

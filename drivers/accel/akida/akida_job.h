@@ -15,6 +15,7 @@
 #include <linux/completion.h>
 #include <linux/list.h>
 #include <linux/mutex.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -52,11 +53,15 @@ struct akida_npu_state {
 	bool valid;		/* false after reset, error or a write over it */
 	u64 prog_addr;
 	u64 prog_size;
+	u32 output_size;	/* the program's OUTPUT_SIZE */
 	bool weights;		/* a weight update was applied on top */
+	bool weights_stale;	/* its source was overwritten since */
 	u32 weight_layer;
 	u64 weight_addr;
 	u64 weight_size;
-	u32 output_size;	/* the program's OUTPUT_SIZE */
+	bool wl_valid;		/* @wl_bytes holds layer @wl_layer's size */
+	u32 wl_layer;
+	u64 wl_bytes;
 };
 
 /**
@@ -79,6 +84,7 @@ struct akida_npu_state {
  *	worker).
  * @reset_done: Completed by the worker when a requested reset is done.
  * @reset_lock: Serialises AKIDA_IOCTL_RESET callers.
+ * @reset_result: Outcome of the last reset (written before @reset_done).
  * @stop: The device is going away: fail everything with @dead_err.
  * @dead_err: Status given to jobs failed because of @stop.
  * @mem_lock: Protects @mem_list, every file's allocation list and the users
@@ -98,7 +104,7 @@ struct akida_job_engine {
 	struct akida_dev *adev;
 	struct task_struct *worker;
 
-	spinlock_t lock;
+	spinlock_t lock;		/* see @lock above */
 	struct list_head rr;
 	struct list_head pipeline;
 	wait_queue_head_t worker_wq;
@@ -109,22 +115,31 @@ struct akida_job_engine {
 
 	atomic_t reset_req;
 	struct completion reset_done;
-	struct mutex reset_lock;
+	struct mutex reset_lock;	/* serialises resets */
+	int reset_result;
 	bool stop;
 	int dead_err;
 
-	struct mutex mem_lock;
+	struct mutex mem_lock;		/* allocations, see above */
 	struct list_head mem_list;
 	u64 mem_base;
 	u64 mem_end;
 
-	struct mutex clock_lock;
+	struct mutex clock_lock;	/* @clock_mode, CLOCK_MODE */
 	u32 clock_mode;
 
 	struct akida_npu_state npu;
 	struct akida_job_counters counters;
 	u64 files;
 	u64 next_id;
+
+	/* Private to @worker (no lock): */
+	u32 events;		/* NPU IRQ_STATUS bits seen, not consumed */
+	bool poll_now;		/* read IRQ_STATUS even in interrupt mode */
+	u64 run_start_ns;	/* when the running batch was started */
+	u64 run_deadline_ns;	/* when it times out */
+	u64 msi_addr;		/* MSI message in NPU_IMWR_* */
+	u32 msi_data;
 };
 
 /**
@@ -136,6 +151,8 @@ struct akida_job_engine {
  * @outstanding: Jobs submitted and not yet collected.
  * @in_flight: Jobs submitted and not yet complete.
  * @done: Jobs complete and not yet collected.
+ * @seq: Incremented at each completion of one of the file's jobs.
+ * @closing: The file is being released: its jobs may be cut short.
  * @mems: The file's device memory allocations (under mem_lock).
  * @prog_addr: The file's program (set by AKIDA_JOB_PROGRAM), 0 if none.
  * @prog_size: Its size.
@@ -151,12 +168,51 @@ struct akida_job_file {
 	unsigned int outstanding;
 	unsigned int in_flight;
 	unsigned int done;
+	u64 seq;
+	bool closing;
 	struct list_head mems;
 	u64 prog_addr;
 	u64 prog_size;
 	struct akida_job_counters counters;
 };
 
+/* Granule and default alignment of device memory allocations. */
+#define AKIDA_MEM_GRANULE	256ULL
+/* Largest alignment a caller may ask for. */
+#define AKIDA_MEM_MAX_ALIGN	SZ_1G
+/* Allocations one file may hold. */
+#define AKIDA_MEM_MAX_ALLOCS	4096
+/* Entries in one DMA vector (AKIDA_IOCTL_DMA, job input, job output). */
+#define AKIDA_MAX_DMA_ENTRIES	256
+
+/**
+ * struct akida_mem - a device memory allocation.
+ * @dev_node: Link in akida_job_engine.mem_list (sorted by address).
+ * @file_node: Link in the owner's akida_job_file.mems.
+ * @owner: The file that allocated it.
+ * @addr: AXI address.
+ * @size: Bytes (a multiple of AKIDA_MEM_GRANULE).
+ * @users: Jobs not yet complete that use it (it cannot be freed until 0).
+ *
+ * All fields are protected by akida_job_engine.mem_lock.
+ */
+struct akida_mem {
+	struct list_head dev_node;
+	struct list_head file_node;
+	struct akida_file *owner;
+	u64 addr;
+	u64 size;
+	unsigned int users;
+};
+
+/* akida_mem.c */
+int akida_mem_alloc(struct akida_file *af, u64 size, u64 align, u64 *addr);
+int akida_mem_free(struct akida_file *af, u64 addr);
+void akida_mem_release(struct akida_file *af);
+struct akida_mem *akida_mem_lookup(struct akida_file *af, u64 addr, u64 len);
+
+/* akida_job.c */
+void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len);
 int akida_job_init(struct akida_dev *adev);
 void akida_job_fini(struct akida_dev *adev);
 void akida_job_irq(struct akida_dev *adev);
@@ -164,5 +220,19 @@ int akida_job_open(struct akida_file *af);
 void akida_job_release(struct akida_file *af);
 __poll_t akida_poll(struct file *filp, struct poll_table_struct *wait);
 long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+
+struct akida_info;
+struct akida_job_submit;
+struct akida_job_wait;
+struct akida_stats;
+struct akida_dma_entry;
+int akida_job_submit(struct akida_file *af, struct akida_job_submit *args);
+int akida_job_wait(struct akida_file *af, struct akida_job_wait *args);
+void akida_job_get_stats(struct akida_file *af, struct akida_stats *st);
+void akida_job_get_info(struct akida_dev *adev, struct akida_info *info);
+int akida_job_reset(struct akida_dev *adev);
+int akida_job_set_clock(struct akida_dev *adev, u32 mode);
+int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
+		     unsigned int count);
 
 #endif /* AKIDA_JOB_H */

@@ -133,8 +133,13 @@ struct akida_mem_free {
 };
 
 /* akida_dma_entry.dir */
-#define AKIDA_DMA_TO_DEVICE		1
-#define AKIDA_DMA_FROM_DEVICE		2
+#define AKIDA_DIR_TO_DEVICE		1
+#define AKIDA_DIR_FROM_DEVICE		2
+#ifndef __KERNEL__
+/* The first names of the directions, kept for user space. */
+#define AKIDA_DMA_TO_DEVICE		AKIDA_DIR_TO_DEVICE
+#define AKIDA_DMA_FROM_DEVICE		AKIDA_DIR_FROM_DEVICE
+#endif
 
 /**
  * struct akida_dma_entry - one transfer between host and device memory.
@@ -142,7 +147,7 @@ struct akida_mem_free {
  * @dev_addr: In. AXI address; [dev_addr, dev_addr + size) must lie within
  *	one allocation of the calling file.
  * @size: In. Bytes, at least 1.
- * @dir: In. AKIDA_DMA_TO_DEVICE or AKIDA_DMA_FROM_DEVICE.
+ * @dir: In. AKIDA_DIR_TO_DEVICE or AKIDA_DIR_FROM_DEVICE.
  * @flags: In. Must be zero.
  */
 struct akida_dma_entry {
@@ -201,13 +206,13 @@ struct akida_dma {
  *	* output_size) must be in the caller's memory, and the job fails with
  *	-EINVAL at AKIDA_STEP_RUN when the program's output bytes differ.
  * @in_count: In. Entries in @in_dma (0 to max_dma_entries).
- * @in_dma: In. Pointer to struct akida_dma_entry, all AKIDA_DMA_TO_DEVICE,
+ * @in_dma: In. Pointer to struct akida_dma_entry, all AKIDA_DIR_TO_DEVICE,
  *	run before the NPU. The host buffers are read when the job runs: do
  *	not change them until the job is complete.
  * @out_count: In. Entries in @out_dma (0 to max_dma_entries).
  * @pad: In. Must be zero.
  * @out_dma: In. Pointer to struct akida_dma_entry, all
- *	AKIDA_DMA_FROM_DEVICE, run after the NPU.
+ *	AKIDA_DIR_FROM_DEVICE, run after the NPU.
  * @user_data: In. Any value; returned by AKIDA_IOCTL_JOB_WAIT.
  * @job_id: Out. Non-zero id of the job for AKIDA_IOCTL_JOB_WAIT.
  *

@@ -1,0 +1,1011 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * akida_pcie: the DesignWare eDMA engine of the AKD1000.
+ *
+ * The engine sits in the chip's PCIe controller (DBI, BAR2 + 0x970) in the
+ * legacy register format: global registers, then a viewport that shows one
+ * channel at a time. We use two "read" channels (host to chip) and two
+ * "write" channels (chip to host), in linked-list mode only. Each channel
+ * owns a slice of the reserved DMA RAM in LPDDR (written by the host through
+ * BAR4) holding its list: data elements, then a link element whose cycle bit
+ * does not match the consumer cycle state, where the engine stops.
+ *
+ * The engine has no interrupt wire to the host: on completion or abort it
+ * posts the MSI message we wrote into its IMWr registers. The interrupt
+ * handler reads the interrupt status of each direction with a list running,
+ * acknowledges it, decodes the error status on abort and wakes the channel's
+ * holder. Every wait is bounded by dma_timeout_ms, after which the channel
+ * is stopped and returned to service.
+ *
+ * A transfer holds one channel from start to end, so two transfers per
+ * direction run concurrently. Large transfers go through two bounce buffers
+ * per channel (the copy of one chunk overlaps the DMA of the other), or,
+ * with dma_pinned=1, straight from the pinned user pages.
+ */
+#include <linux/bitfield.h>
+#include <linux/delay.h>
+#include <linux/dma-mapping.h>
+#include <linux/io.h>
+#include <linux/mm.h>
+#include <linux/msi.h>
+#include <linux/scatterlist.h>
+#include <linux/sizes.h>
+#include <linux/slab.h>
+#include <linux/uaccess.h>
+
+#include "akida_drv.h"
+#include "akida_regs.h"
+
+/* Data elements per list at most, however large the reserved area. */
+#define AKIDA_LL_MAX_ELEMS	1024
+/* Largest data element (the size field is 32 bits). */
+#define AKIDA_ELEM_MAX		SZ_1G
+/* Pinned mode: user pages pinned at a time. */
+#define AKIDA_PIN_BATCH		1024
+/* Smallest bounce buffer we accept when memory is short. */
+#define AKIDA_BOUNCE_MIN	SZ_16K
+
+/* Error bits kept in akida_edma_chan.err (decoded from the error status). */
+#define AKIDA_ERR_APP		BIT(0)	/* AXI read (write ch) / write (read ch) */
+#define AKIDA_ERR_LL_FETCH	BIT(1)
+#define AKIDA_ERR_UNSUPP_REQ	BIT(2)
+#define AKIDA_ERR_CPL_ABORT	BIT(3)
+#define AKIDA_ERR_CPL_TIMEOUT	BIT(4)
+#define AKIDA_ERR_POISONED	BIT(5)
+
+/* The registers of one direction. */
+struct akida_edma_dir_regs {
+	const char *name;
+	u32 viewport;
+	u32 engine_en;
+	u32 doorbell;
+	u32 int_status;
+	u32 int_mask;
+	u32 int_clear;
+	u32 ll_err_en;
+	u32 done_imwr_lo;
+	u32 done_imwr_hi;
+	u32 abort_imwr_lo;
+	u32 abort_imwr_hi;
+	u32 imwr_data;
+};
+
+static const struct akida_edma_dir_regs akida_edma_dirs[AKIDA_DMA_NR_DIRS] = {
+	[AKIDA_DMA_TO_DEVICE] = {
+		.name = "read (host-to-device)",
+		.viewport = AKIDA_EDMA_VIEWPORT_READ,
+		.engine_en = AKIDA_EDMA_RD_ENGINE_EN,
+		.doorbell = AKIDA_EDMA_RD_DOORBELL,
+		.int_status = AKIDA_EDMA_RD_INT_STATUS,
+		.int_mask = AKIDA_EDMA_RD_INT_MASK,
+		.int_clear = AKIDA_EDMA_RD_INT_CLEAR,
+		.ll_err_en = AKIDA_EDMA_RD_LL_ERR_EN,
+		.done_imwr_lo = AKIDA_EDMA_RD_DONE_IMWR_LO,
+		.done_imwr_hi = AKIDA_EDMA_RD_DONE_IMWR_HI,
+		.abort_imwr_lo = AKIDA_EDMA_RD_ABORT_IMWR_LO,
+		.abort_imwr_hi = AKIDA_EDMA_RD_ABORT_IMWR_HI,
+		.imwr_data = AKIDA_EDMA_RD_CH01_IMWR_DATA,
+	},
+	[AKIDA_DMA_FROM_DEVICE] = {
+		.name = "write (device-to-host)",
+		.viewport = 0,
+		.engine_en = AKIDA_EDMA_WR_ENGINE_EN,
+		.doorbell = AKIDA_EDMA_WR_DOORBELL,
+		.int_status = AKIDA_EDMA_WR_INT_STATUS,
+		.int_mask = AKIDA_EDMA_WR_INT_MASK,
+		.int_clear = AKIDA_EDMA_WR_INT_CLEAR,
+		.ll_err_en = AKIDA_EDMA_WR_LL_ERR_EN,
+		.done_imwr_lo = AKIDA_EDMA_WR_DONE_IMWR_LO,
+		.done_imwr_hi = AKIDA_EDMA_WR_DONE_IMWR_HI,
+		.abort_imwr_lo = AKIDA_EDMA_WR_ABORT_IMWR_LO,
+		.abort_imwr_hi = AKIDA_EDMA_WR_ABORT_IMWR_HI,
+		.imwr_data = AKIDA_EDMA_WR_CH01_IMWR_DATA,
+	},
+};
+
+static u32 edma_rd(struct akida_edma *e, u32 reg)
+{
+	return readl(e->regs + reg);
+}
+
+static void edma_wr(struct akida_edma *e, u32 reg, u32 val)
+{
+	writel(val, e->regs + reg);
+}
+
+static u32 akida_edma_chmask(struct akida_edma *e)
+{
+	return GENMASK(e->nr_ch - 1, 0);
+}
+
+/* Write the vector's MSI message into the IMWr registers. Lock held. */
+static void akida_edma_program_msi(struct akida_edma *e, const struct msi_msg *msg)
+{
+	u32 data = msg->data & 0xffff;
+	int d;
+
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		const struct akida_edma_dir_regs *r = &akida_edma_dirs[d];
+
+		edma_wr(e, r->done_imwr_lo, msg->address_lo);
+		edma_wr(e, r->done_imwr_hi, msg->address_hi);
+		edma_wr(e, r->abort_imwr_lo, msg->address_lo);
+		edma_wr(e, r->abort_imwr_hi, msg->address_hi);
+		/* Channels 0 and 1 share one register: one half each. */
+		edma_wr(e, r->imwr_data,
+			FIELD_PREP(AKIDA_EDMA_IMWR_DATA_EVEN, data) |
+			FIELD_PREP(AKIDA_EDMA_IMWR_DATA_ODD, data));
+	}
+	e->msi = *msg;
+}
+
+/*
+ * The MSI message can change after probe (the vector moves to another CPU
+ * when interrupts are not remapped): keep the IMWr registers in step before
+ * every list. Lock held.
+ */
+static void akida_edma_sync_msi(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	struct msi_msg msg;
+
+	get_cached_msi_msg(adev->irq, &msg);
+	if (msg.address_lo != e->msi.address_lo ||
+	    msg.address_hi != e->msi.address_hi || msg.data != e->msi.data)
+		akida_edma_program_msi(e, &msg);
+}
+
+/* Enable both engines, unmask our channels, program the IMWr. Lock held. */
+static void akida_edma_hw_setup(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	u32 ch = akida_edma_chmask(e);
+	u32 irqs = FIELD_PREP(AKIDA_EDMA_INT_DONE, ch) |
+		   FIELD_PREP(AKIDA_EDMA_INT_ABORT, ch);
+	struct msi_msg msg;
+	int d;
+
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		const struct akida_edma_dir_regs *r = &akida_edma_dirs[d];
+
+		edma_wr(e, r->engine_en, AKIDA_EDMA_ENGINE_EN);
+		edma_wr(e, r->int_clear, irqs);
+		edma_wr(e, r->int_mask, edma_rd(e, r->int_mask) & ~irqs);
+		/* Report list errors by abort interrupt, remote and local. */
+		edma_wr(e, r->ll_err_en, ch | (ch << 16));
+	}
+	get_cached_msi_msg(adev->irq, &msg);
+	akida_edma_program_msi(e, &msg);
+	e->resync = false;
+}
+
+/* Disable both engines and mask everything. Lock held. */
+static void akida_edma_hw_off(struct akida_edma *e)
+{
+	u32 all = AKIDA_EDMA_INT_DONE | AKIDA_EDMA_INT_ABORT;
+	int d;
+
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		const struct akida_edma_dir_regs *r = &akida_edma_dirs[d];
+
+		edma_wr(e, r->int_mask, all);
+		edma_wr(e, r->int_clear, all);
+		edma_wr(e, r->engine_en, 0);
+	}
+}
+
+static void akida_edma_free_bounce(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	int d, i, b;
+
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		for (i = 0; i < AKIDA_EDMA_MAX_CH; i++) {
+			struct akida_edma_chan *ch = &e->chan[d][i];
+
+			for (b = 0; b < AKIDA_EDMA_NR_BOUNCE; b++) {
+				if (!ch->bounce[b])
+					continue;
+				dma_free_coherent(&adev->pdev->dev, e->bounce_size,
+						  ch->bounce[b], ch->bounce_dma[b]);
+				ch->bounce[b] = NULL;
+			}
+		}
+	}
+}
+
+static bool akida_alloc_one_bounce(struct akida_dev *adev, struct akida_edma_chan *ch,
+				   unsigned int b, size_t size)
+{
+	ch->bounce[b] = dma_alloc_coherent(&adev->pdev->dev, size, &ch->bounce_dma[b],
+					   GFP_KERNEL | __GFP_NOWARN);
+	return ch->bounce[b];
+}
+
+/* Bounce buffers for every channel; halve the size while memory is short. */
+static int akida_edma_alloc_bounce(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	size_t want = (size_t)akida_bounce_kib * SZ_1K;
+	size_t size = clamp_t(size_t, want, AKIDA_BOUNCE_MIN, SZ_4M);
+	int d, i, b;
+
+	for (; size >= AKIDA_BOUNCE_MIN; size /= 2) {
+		bool ok = true;
+
+		e->bounce_size = size;
+		for (d = 0; d < AKIDA_DMA_NR_DIRS && ok; d++) {
+			for (i = 0; i < e->nr_ch && ok; i++) {
+				struct akida_edma_chan *ch = &e->chan[d][i];
+
+				for (b = 0; b < AKIDA_EDMA_NR_BOUNCE && ok; b++)
+					ok = akida_alloc_one_bounce(adev, ch, b, size);
+			}
+		}
+		if (ok) {
+			if (size != want)
+				pci_info(adev->pdev, "bounce buffers: %zu KiB each (asked %zu KiB)\n",
+					 size / SZ_1K, want / SZ_1K);
+			return 0;
+		}
+		akida_edma_free_bounce(adev);
+	}
+	pci_err(adev->pdev, "cannot allocate DMA bounce buffers\n");
+	return -ENOMEM;
+}
+
+/**
+ * akida_edma_init() - find the channels, lay out their lists, program the
+ * engine. Called by probe once the BARs are mapped and the vector exists.
+ * @adev: The device.
+ *
+ * Return: 0 or a negative errno.
+ */
+int akida_edma_init(struct akida_dev *adev)
+{
+	const struct akida_chip_info *info = adev->info;
+	struct akida_edma *e = &adev->edma;
+	unsigned int wr, rd, area, slot;
+	unsigned long flags;
+	u32 ctrl;
+	int d, i, ret;
+
+	e->regs = adev->dbi + info->edma_offset;
+	spin_lock_init(&e->lock);
+	init_rwsem(&e->reset_lock);
+
+	ctrl = edma_rd(e, AKIDA_EDMA_CTRL);
+	wr = FIELD_GET(AKIDA_EDMA_CTRL_WR_CH_CNT, ctrl);
+	rd = FIELD_GET(AKIDA_EDMA_CTRL_RD_CH_CNT, ctrl);
+	if (ctrl == U32_MAX || wr < info->wr_channels || rd < info->rd_channels) {
+		pci_err(adev->pdev, "eDMA reports %u write and %u read channels (ctrl %#x), need %u and %u\n",
+			wr, rd, ctrl, info->wr_channels, info->rd_channels);
+		return -ENODEV;
+	}
+	e->nr_ch = min_t(unsigned int, min(info->wr_channels, info->rd_channels),
+			 AKIDA_EDMA_MAX_CH);
+
+	/* The vendor's layout: write channels first, then read channels. */
+	area = adev->dma_ram_size / (AKIDA_DMA_NR_DIRS * e->nr_ch);
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		init_waitqueue_head(&e->free_wq[d]);
+		atomic_set(&e->running[d], 0);
+		e->free[d] = akida_edma_chmask(e);
+		for (i = 0; i < e->nr_ch; i++) {
+			struct akida_edma_chan *ch = &e->chan[d][i];
+
+			slot = (d == AKIDA_DMA_FROM_DEVICE ? 0 : e->nr_ch) + i;
+			ch->adev = adev;
+			ch->dir = d;
+			ch->id = i;
+			ch->ll_axi = adev->dma_ram_base + slot * area;
+			ch->ll = adev->mem + (ch->ll_axi - adev->lpddr_base);
+			ch->ll_max = min_t(unsigned int, AKIDA_LL_MAX_ELEMS,
+					   (area - AKIDA_LL_LINK_SIZE) / AKIDA_LL_DATA_SIZE);
+			ch->elems = kcalloc(ch->ll_max, sizeof(*ch->elems), GFP_KERNEL);
+			if (!ch->elems) {
+				ret = -ENOMEM;
+				goto err_free;
+			}
+			ch->state = AKIDA_CH_IDLE;
+			init_waitqueue_head(&ch->wq);
+		}
+	}
+
+	ret = akida_edma_alloc_bounce(adev);
+	if (ret)
+		goto err_free;
+
+	spin_lock_irqsave(&e->lock, flags);
+	akida_edma_hw_setup(adev);
+	spin_unlock_irqrestore(&e->lock, flags);
+
+	pci_dbg(adev->pdev, "eDMA: %u+%u channels, lists of %u elements at %#x, bounce %zu KiB\n",
+		e->nr_ch, e->nr_ch, e->chan[0][0].ll_max, (u32)adev->dma_ram_base,
+		e->bounce_size / SZ_1K);
+	return 0;
+
+err_free:
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+		for (i = 0; i < AKIDA_EDMA_MAX_CH; i++) {
+			kfree(e->chan[d][i].elems);
+			e->chan[d][i].elems = NULL;
+		}
+	return ret;
+}
+
+/**
+ * akida_edma_fini() - stop the engine and free its memory. Called by remove
+ * once no transfer can run (after synchronize_srcu()).
+ * @adev: The device.
+ */
+void akida_edma_fini(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	unsigned long flags;
+	int d, i;
+
+	if (!akida_dev_dead(adev)) {
+		spin_lock_irqsave(&e->lock, flags);
+		akida_edma_hw_off(e);
+		spin_unlock_irqrestore(&e->lock, flags);
+	}
+	akida_edma_free_bounce(adev);
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+		for (i = 0; i < AKIDA_EDMA_MAX_CH; i++) {
+			kfree(e->chan[d][i].elems);
+			e->chan[d][i].elems = NULL;
+		}
+}
+
+/**
+ * akida_edma_wake() - wake waiters because the device is going away.
+ * @adev: The device, already marked gone.
+ * @running: Also end the lists still running (only when the device no
+ *	longer answers, so it cannot touch their buffers any more).
+ */
+void akida_edma_wake(struct akida_dev *adev, bool running)
+{
+	struct akida_edma *e = &adev->edma;
+	unsigned long flags;
+	int d, i;
+
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		wake_up_all(&e->free_wq[d]);
+		if (!running)
+			continue;
+		spin_lock_irqsave(&e->lock, flags);
+		for (i = 0; i < e->nr_ch; i++) {
+			struct akida_edma_chan *ch = &e->chan[d][i];
+
+			if (ch->state != AKIDA_CH_RUNNING)
+				continue;
+			ch->state = AKIDA_CH_GONE;
+			atomic_dec(&e->running[d]);
+			wake_up(&ch->wq);
+		}
+		spin_unlock_irqrestore(&e->lock, flags);
+	}
+}
+
+/* Decode the error status of an aborted channel. Lock held. */
+static u32 akida_edma_decode_err(struct akida_edma *e, int dir, unsigned int id)
+{
+	u32 bit = BIT(id), err = 0, lo, hi;
+
+	if (dir == AKIDA_DMA_FROM_DEVICE) {
+		lo = edma_rd(e, AKIDA_EDMA_WR_ERR_STATUS);
+		if (FIELD_GET(AKIDA_EDMA_WR_ERR_APP_READ, lo) & bit)
+			err |= AKIDA_ERR_APP;
+		if (FIELD_GET(AKIDA_EDMA_WR_ERR_LL_FETCH, lo) & bit)
+			err |= AKIDA_ERR_LL_FETCH;
+		return err;
+	}
+	lo = edma_rd(e, AKIDA_EDMA_RD_ERR_STATUS_LO);
+	hi = edma_rd(e, AKIDA_EDMA_RD_ERR_STATUS_HI);
+	if (FIELD_GET(AKIDA_EDMA_RD_ERR_APP_WRITE, lo) & bit)
+		err |= AKIDA_ERR_APP;
+	if (FIELD_GET(AKIDA_EDMA_RD_ERR_LL_FETCH, lo) & bit)
+		err |= AKIDA_ERR_LL_FETCH;
+	if (FIELD_GET(AKIDA_EDMA_RD_ERR_UNSUPP_REQ, hi) & bit)
+		err |= AKIDA_ERR_UNSUPP_REQ;
+	if (FIELD_GET(AKIDA_EDMA_RD_ERR_CPL_ABORT, hi) & bit)
+		err |= AKIDA_ERR_CPL_ABORT;
+	if (FIELD_GET(AKIDA_EDMA_RD_ERR_CPL_TIMEOUT, hi) & bit)
+		err |= AKIDA_ERR_CPL_TIMEOUT;
+	if (FIELD_GET(AKIDA_EDMA_RD_ERR_POISONED, hi) & bit)
+		err |= AKIDA_ERR_POISONED;
+	return err;
+}
+
+/**
+ * akida_edma_irq() - the eDMA part of the interrupt handler (hard IRQ).
+ * @adev: The device.
+ *
+ * Return: true if a channel completed or aborted.
+ */
+bool akida_edma_irq(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	u32 chmask = akida_edma_chmask(e);
+	bool handled = false;
+	int d;
+
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
+		const struct akida_edma_dir_regs *r = &akida_edma_dirs[d];
+		unsigned long done, abort, bits;
+		unsigned int i;
+		u32 status;
+
+		/* Skip a direction with nothing running: saves an MMIO read. */
+		if (!atomic_read(&e->running[d]))
+			continue;
+
+		spin_lock(&e->lock);
+		status = edma_rd(e, r->int_status);
+		if (status == U32_MAX) {	/* the device does not answer */
+			spin_unlock(&e->lock);
+			continue;
+		}
+		done = FIELD_GET(AKIDA_EDMA_INT_DONE, status) & chmask;
+		abort = FIELD_GET(AKIDA_EDMA_INT_ABORT, status) & chmask;
+		bits = done | abort;
+		if (!bits) {
+			spin_unlock(&e->lock);
+			continue;
+		}
+		for_each_set_bit(i, &bits, e->nr_ch) {
+			struct akida_edma_chan *ch = &e->chan[d][i];
+
+			if (ch->state != AKIDA_CH_RUNNING)
+				continue;
+			if (abort & BIT(i)) {
+				ch->err = akida_edma_decode_err(e, d, i);
+				ch->state = AKIDA_CH_ABORTED;
+			} else {
+				ch->state = AKIDA_CH_DONE;
+			}
+			atomic_dec(&e->running[d]);
+			wake_up(&ch->wq);
+		}
+		edma_wr(e, r->int_clear, FIELD_PREP(AKIDA_EDMA_INT_DONE, done) |
+			FIELD_PREP(AKIDA_EDMA_INT_ABORT, abort));
+		spin_unlock(&e->lock);
+		handled = true;
+	}
+	return handled;
+}
+
+/* Write @n elements of ch->elems and the link element, then ring. */
+static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
+{
+	struct akida_dev *adev = ch->adev;
+	struct akida_edma *e = &adev->edma;
+	const struct akida_edma_dir_regs *r = &akida_edma_dirs[ch->dir];
+	void __iomem *ll = ch->ll;
+	unsigned long flags;
+	unsigned int i;
+	u64 bytes = 0;
+
+	for (i = 0; i < n; i++, ll += AKIDA_LL_DATA_SIZE) {
+		const struct akida_dma_elem *el = &ch->elems[i];
+		u32 ctl = AKIDA_EDMA_CTL_CB;
+		u64 sar, dar;
+
+		/* Interrupt (local and by IMWr) when the last one is done. */
+		if (i == n - 1)
+			ctl |= AKIDA_EDMA_CTL_LIE | AKIDA_EDMA_CTL_RIE;
+		if (ch->dir == AKIDA_DMA_TO_DEVICE) {
+			sar = el->host;
+			dar = el->axi;
+		} else {
+			sar = el->axi;
+			dar = el->host;
+		}
+		writel(ctl, ll + AKIDA_LL_DATA_CONTROL);
+		writel(el->len, ll + AKIDA_LL_DATA_XFER_SIZE);
+		akida_write64(sar, ll + AKIDA_LL_DATA_SAR_LO);
+		akida_write64(dar, ll + AKIDA_LL_DATA_DAR_LO);
+		bytes += el->len;
+	}
+	/*
+	 * Link back to the start with the cycle bit clear: it does not match
+	 * the consumer cycle state (1), so the engine stops there.
+	 */
+	writel(AKIDA_EDMA_CTL_LLP | AKIDA_EDMA_CTL_TCB, ll + AKIDA_LL_LINK_CONTROL);
+	writel(0, ll + AKIDA_LL_LINK_CONTROL + 4);
+	akida_write64(ch->ll_axi, ll + AKIDA_LL_LINK_PTR_LO);
+	/*
+	 * The list goes through BAR4 and the doorbell through BAR2: read the
+	 * list back so that the posted writes have landed before the engine
+	 * fetches it.
+	 */
+	readl(ll + AKIDA_LL_LINK_CONTROL);
+
+	spin_lock_irqsave(&e->lock, flags);
+	ch->err = 0;
+	ch->bytes = bytes;
+	if (akida_dev_gone(adev)) {
+		ch->state = AKIDA_CH_GONE;
+		spin_unlock_irqrestore(&e->lock, flags);
+		return;
+	}
+	if (e->resync)
+		akida_edma_hw_setup(adev);
+	else
+		akida_edma_sync_msi(adev);
+	ch->state = AKIDA_CH_RUNNING;
+	atomic_inc(&e->running[ch->dir]);
+	edma_wr(e, AKIDA_EDMA_VIEWPORT_SEL,
+		r->viewport | FIELD_PREP(AKIDA_EDMA_VIEWPORT_CH, ch->id));
+	edma_wr(e, AKIDA_EDMA_CH_CONTROL1, AKIDA_EDMA_CTL_CCS | AKIDA_EDMA_CTL_LLE);
+	akida_write64(ch->ll_axi, e->regs + AKIDA_EDMA_CH_LLP_LO);
+	edma_wr(e, r->doorbell, FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
+	spin_unlock_irqrestore(&e->lock, flags);
+}
+
+static void akida_chan_report_abort(struct akida_edma_chan *ch, u32 err)
+{
+	struct pci_dev *pdev = ch->adev->pdev;
+	const char *app = ch->dir == AKIDA_DMA_FROM_DEVICE ?
+			  "AXI read error" : "AXI write error";
+
+	dev_err_ratelimited(&pdev->dev,
+			    "eDMA %s channel %u aborted (%#x):%s%s%s%s%s%s%s\n",
+			    akida_edma_dirs[ch->dir].name, ch->id, err,
+			    err & AKIDA_ERR_APP ? " " : "", err & AKIDA_ERR_APP ? app : "",
+			    err & AKIDA_ERR_LL_FETCH ? " list fetch error" : "",
+			    err & AKIDA_ERR_UNSUPP_REQ ? " unsupported request" : "",
+			    err & AKIDA_ERR_CPL_ABORT ? " completer abort" : "",
+			    err & AKIDA_ERR_CPL_TIMEOUT ? " completion timeout" : "",
+			    err & AKIDA_ERR_POISONED ? " poisoned data" : "");
+}
+
+/*
+ * The list did not complete in time: stop the channel, clear its interrupt
+ * state and put it back in service. Return the errno for the caller.
+ */
+static int akida_chan_timeout(struct akida_edma_chan *ch)
+{
+	struct akida_dev *adev = ch->adev;
+	struct akida_edma *e = &adev->edma;
+	const struct akida_edma_dir_regs *r = &akida_edma_dirs[ch->dir];
+	struct akida_edma_stats *st = &e->stats[ch->dir];
+	bool dead = akida_dev_dead(adev);
+	unsigned long flags;
+	u32 status = 0;
+
+	spin_lock_irqsave(&e->lock, flags);
+	if (ch->state != AKIDA_CH_RUNNING) {
+		/* Completed while we looked away: take the result. */
+		spin_unlock_irqrestore(&e->lock, flags);
+		return 1;
+	}
+	ch->state = AKIDA_CH_IDLE;
+	ch->suspect = true;
+	atomic_dec(&e->running[ch->dir]);
+	if (!dead) {
+		status = edma_rd(e, r->int_status);
+		edma_wr(e, r->doorbell, AKIDA_EDMA_DOORBELL_STOP |
+			FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
+		edma_wr(e, r->int_clear,
+			FIELD_PREP(AKIDA_EDMA_INT_DONE, BIT(ch->id)) |
+			FIELD_PREP(AKIDA_EDMA_INT_ABORT, BIT(ch->id)));
+	} else {
+		/* Writes are lost while it does not answer: redo them later. */
+		e->resync = true;
+	}
+	spin_unlock_irqrestore(&e->lock, flags);
+
+	atomic64_inc(&st->timeouts);
+	if (dead) {
+		dev_err_ratelimited(&adev->pdev->dev,
+				    "eDMA %s channel %u: the device does not answer\n",
+				    r->name, ch->id);
+		return -EIO;
+	}
+	dev_err_ratelimited(&adev->pdev->dev,
+			    "eDMA %s channel %u: no completion in %u ms%s; channel stopped and reset\n",
+			    r->name, ch->id, akida_dma_timeout_ms,
+			    FIELD_GET(AKIDA_EDMA_INT_DONE, status) & BIT(ch->id) ?
+			    " (the transfer had finished: completion interrupt lost)" : "");
+	return -ETIMEDOUT;
+}
+
+/*
+ * Wait for the list started on @ch. The wait is not interruptible: the
+ * hardware owns the buffers until the list ends or times out (bounded by
+ * dma_timeout_ms).
+ */
+static int akida_chan_wait(struct akida_edma_chan *ch)
+{
+	struct akida_edma *e = &ch->adev->edma;
+	struct akida_edma_stats *st = &e->stats[ch->dir];
+	unsigned long tmo = msecs_to_jiffies(max(akida_dma_timeout_ms, 10U));
+	enum akida_chan_state state;
+	unsigned long flags;
+	u32 err;
+	int ret;
+
+	if (!wait_event_timeout(ch->wq, READ_ONCE(ch->state) != AKIDA_CH_RUNNING, tmo)) {
+		ret = akida_chan_timeout(ch);
+		if (ret <= 0)
+			return ret;
+	}
+
+	spin_lock_irqsave(&e->lock, flags);
+	state = ch->state;
+	err = ch->err;
+	ch->state = AKIDA_CH_IDLE;
+	spin_unlock_irqrestore(&e->lock, flags);
+
+	switch (state) {
+	case AKIDA_CH_DONE:
+		atomic64_inc(&st->transfers);
+		atomic64_add(ch->bytes, &st->bytes);
+		return 0;
+	case AKIDA_CH_ABORTED:
+		atomic64_inc(&st->aborts);
+		akida_chan_report_abort(ch, err);
+		return -EIO;
+	default:
+		return -ENODEV;
+	}
+}
+
+static int akida_chan_run(struct akida_edma_chan *ch, unsigned int n)
+{
+	akida_chan_start(ch, n);
+	return akida_chan_wait(ch);
+}
+
+static void akida_chan_put(struct akida_edma_chan *ch);
+
+/*
+ * A list timed out on @ch, and the engine may still be working on it (a
+ * completion delayed past the timeout, a device that stopped answering): a
+ * doorbell now would be ignored and the late completion taken for the new
+ * list's. Wait, bounded, until the channel reports it is not running, then
+ * clear its interrupt state.
+ */
+static int akida_chan_settle(struct akida_edma_chan *ch)
+{
+	struct akida_dev *adev = ch->adev;
+	struct akida_edma *e = &adev->edma;
+	const struct akida_edma_dir_regs *r = &akida_edma_dirs[ch->dir];
+	unsigned long deadline = jiffies + msecs_to_jiffies(max(akida_dma_timeout_ms, 10U));
+	unsigned long flags;
+	u32 ctl;
+
+	for (;;) {
+		spin_lock_irqsave(&e->lock, flags);
+		edma_wr(e, AKIDA_EDMA_VIEWPORT_SEL,
+			r->viewport | FIELD_PREP(AKIDA_EDMA_VIEWPORT_CH, ch->id));
+		ctl = edma_rd(e, AKIDA_EDMA_CH_CONTROL1);
+		if (ctl != U32_MAX && FIELD_GET(AKIDA_EDMA_CTL_CS, ctl) != AKIDA_EDMA_CS_RUNNING) {
+			edma_wr(e, r->int_clear,
+				FIELD_PREP(AKIDA_EDMA_INT_DONE, BIT(ch->id)) |
+				FIELD_PREP(AKIDA_EDMA_INT_ABORT, BIT(ch->id)));
+			spin_unlock_irqrestore(&e->lock, flags);
+			ch->suspect = false;
+			return 0;
+		}
+		spin_unlock_irqrestore(&e->lock, flags);
+		if (akida_dev_gone(adev))
+			return -ENODEV;
+		if (time_after(jiffies, deadline)) {
+			dev_err_ratelimited(&adev->pdev->dev,
+					    "eDMA %s channel %u: still %s after a timeout\n",
+					    r->name, ch->id,
+					    ctl == U32_MAX ? "not answering" : "running");
+			return ctl == U32_MAX ? -EIO : -ETIMEDOUT;
+		}
+		usleep_range(500, 1000);
+	}
+}
+
+static struct akida_edma_chan *akida_chan_get(struct akida_dev *adev,
+					      enum akida_dma_dir dir)
+{
+	struct akida_edma *e = &adev->edma;
+	wait_queue_head_t *wq = &e->free_wq[dir];
+	struct akida_edma_chan *ch;
+	unsigned int id = 0;
+	int ret;
+
+	ret = down_read_interruptible(&e->reset_lock);
+	if (ret)
+		return ERR_PTR(ret);
+
+	spin_lock(&wq->lock);
+	ret = wait_event_interruptible_locked(*wq, akida_dev_gone(adev) || e->free[dir]);
+	if (!ret && akida_dev_gone(adev))
+		ret = -ENODEV;
+	if (!ret) {
+		id = __ffs(e->free[dir]);
+		__clear_bit(id, &e->free[dir]);
+	}
+	spin_unlock(&wq->lock);
+	if (ret) {
+		up_read(&e->reset_lock);
+		return ERR_PTR(ret);
+	}
+	ch = &e->chan[dir][id];
+	if (ch->suspect) {
+		ret = akida_chan_settle(ch);
+		if (ret) {
+			akida_chan_put(ch);
+			return ERR_PTR(ret);
+		}
+	}
+	return ch;
+}
+
+static void akida_chan_put(struct akida_edma_chan *ch)
+{
+	struct akida_edma *e = &ch->adev->edma;
+	wait_queue_head_t *wq = &e->free_wq[ch->dir];
+
+	spin_lock(&wq->lock);
+	__set_bit(ch->id, &e->free[ch->dir]);
+	wake_up_locked(wq);
+	spin_unlock(&wq->lock);
+	up_read(&e->reset_lock);
+}
+
+/* Run the first @len bytes of a mapped table, as few lists as fit. */
+static int akida_chan_xfer_sgt(struct akida_edma_chan *ch, struct sg_table *sgt,
+			       u64 axi, u64 len)
+{
+	struct scatterlist *sg;
+	unsigned int n = 0, i;
+	int ret;
+
+	for_each_sgtable_dma_sg(sgt, sg, i) {
+		dma_addr_t addr = sg_dma_address(sg);
+		u64 seg = min_t(u64, sg_dma_len(sg), len);
+
+		while (seg) {
+			struct akida_dma_elem *prev = n ? &ch->elems[n - 1] : NULL;
+			u32 chunk = min_t(u64, seg, AKIDA_ELEM_MAX);
+
+			if (prev && prev->host + prev->len == addr &&
+			    (u64)prev->axi + prev->len == axi &&
+			    (u64)prev->len + chunk <= AKIDA_ELEM_MAX) {
+				prev->len += chunk;
+			} else {
+				if (n == ch->ll_max) {
+					ret = akida_chan_run(ch, n);
+					if (ret)
+						return ret;
+					n = 0;
+				}
+				ch->elems[n].host = addr;
+				ch->elems[n].axi = axi;
+				ch->elems[n].len = chunk;
+				n++;
+			}
+			addr += chunk;
+			axi += chunk;
+			seg -= chunk;
+			len -= chunk;
+		}
+		if (!len)
+			break;
+	}
+	if (len) {
+		pci_err(ch->adev->pdev, "DMA table shorter than the transfer\n");
+		return -EINVAL;
+	}
+	return n ? akida_chan_run(ch, n) : 0;
+}
+
+static int akida_dma_check(struct akida_dev *adev, u64 axi, u64 len)
+{
+	if (len > AKIDA_AXI_SPACE || axi > AKIDA_AXI_SPACE - len)
+		return -EINVAL;
+	return akida_check_user_range(adev, axi, len);
+}
+
+int akida_dma_sgt(struct akida_dev *adev, enum akida_dma_dir dir,
+		  struct sg_table *sgt, u64 axi, u64 len)
+{
+	struct akida_edma_chan *ch;
+	int ret;
+
+	if (!len)
+		return 0;
+	ret = akida_dma_check(adev, axi, len);
+	if (ret)
+		return ret;
+	ch = akida_chan_get(adev, dir);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	ret = akida_chan_xfer_sgt(ch, sgt, axi, len);
+	akida_chan_put(ch);
+	return ret;
+}
+
+static void akida_bounce_start(struct akida_edma_chan *ch, unsigned int b, u64 axi,
+			       size_t len)
+{
+	ch->elems[0].host = ch->bounce_dma[b];
+	ch->elems[0].axi = axi;
+	ch->elems[0].len = len;
+	akida_chan_start(ch, 1);
+}
+
+/*
+ * Host to device through the bounce buffers: copy chunk i + 1 from the user
+ * while the engine moves chunk i.
+ */
+static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user *ubuf,
+				   u64 axi, size_t len)
+{
+	size_t bsz = ch->adev->edma.bounce_size;
+	size_t done = 0, cur, next;
+	unsigned int b = 0;
+	int ret = 0, err;
+
+	cur = min(len, bsz);
+	if (copy_from_user(ch->bounce[b], ubuf, cur))
+		return -EFAULT;
+	akida_bounce_start(ch, b, axi, cur);
+	for (;;) {
+		next = min(len - done - cur, bsz);
+		if (next && copy_from_user(ch->bounce[b ^ 1], ubuf + done + cur, next)) {
+			ret = -EFAULT;
+			next = 0;
+		}
+		err = akida_chan_wait(ch);
+		if (err) {
+			ret = err;
+			break;
+		}
+		done += cur;
+		if (!next)
+			break;
+		b ^= 1;
+		cur = next;
+		akida_bounce_start(ch, b, axi + done, cur);
+	}
+	return done ? done : ret;
+}
+
+/*
+ * Device to host through the bounce buffers: start chunk i + 1 before
+ * copying chunk i to the user.
+ */
+static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ubuf,
+				     u64 axi, size_t len)
+{
+	size_t bsz = ch->adev->edma.bounce_size;
+	size_t done = 0, cur, next;
+	unsigned int b = 0;
+	int ret = 0, err;
+
+	cur = min(len, bsz);
+	akida_bounce_start(ch, b, axi, cur);
+	for (;;) {
+		err = akida_chan_wait(ch);
+		if (err) {
+			ret = err;
+			break;
+		}
+		next = min(len - done - cur, bsz);
+		if (next)
+			akida_bounce_start(ch, b ^ 1, axi + done + cur, next);
+		if (copy_to_user(ubuf + done, ch->bounce[b], cur)) {
+			ret = -EFAULT;
+			if (next)
+				akida_chan_wait(ch);
+			break;
+		}
+		done += cur;
+		if (!next)
+			break;
+		b ^= 1;
+		cur = next;
+	}
+	return done ? done : ret;
+}
+
+/* Straight from or to the user's pages, pinned a batch at a time. */
+static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
+				 u64 axi, size_t len)
+{
+	struct device *dev = &ch->adev->pdev->dev;
+	bool from_dev = ch->dir == AKIDA_DMA_FROM_DEVICE;
+	enum dma_data_direction ddir = from_dev ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
+	struct page **pages;
+	struct sg_table sgt;
+	size_t done = 0;
+	int ret = 0;
+
+	pages = kvmalloc_array(AKIDA_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
+	if (!pages)
+		return -ENOMEM;
+
+	while (done < len) {
+		unsigned long uaddr = (unsigned long)ubuf + done;
+		unsigned int off = offset_in_page(uaddr);
+		size_t n = min_t(size_t, len - done, AKIDA_PIN_BATCH * PAGE_SIZE - off);
+		int npages = DIV_ROUND_UP(off + n, PAGE_SIZE);
+		int pinned;
+
+		pinned = pin_user_pages_fast(uaddr - off, npages, from_dev ? FOLL_WRITE : 0,
+					     pages);
+		if (pinned != npages) {
+			if (pinned > 0)
+				unpin_user_pages(pages, pinned);
+			ret = pinned < 0 ? pinned : -EFAULT;
+			break;
+		}
+		ret = sg_alloc_table_from_pages(&sgt, pages, npages, off, n, GFP_KERNEL);
+		if (!ret) {
+			ret = dma_map_sgtable(dev, &sgt, ddir, 0);
+			if (!ret) {
+				ret = akida_chan_xfer_sgt(ch, &sgt, axi + done, n);
+				dma_unmap_sgtable(dev, &sgt, ddir, 0);
+			}
+			sg_free_table(&sgt);
+		}
+		unpin_user_pages_dirty_lock(pages, npages, from_dev);
+		if (ret)
+			break;
+		done += n;
+	}
+	kvfree(pages);
+	return done ? done : ret;
+}
+
+ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
+		       void __user *ubuf, u64 axi, size_t len)
+{
+	struct akida_edma_chan *ch;
+	ssize_t ret;
+
+	if (!len)
+		return 0;
+	ret = akida_dma_check(adev, axi, len);
+	if (ret)
+		return ret;
+	ch = akida_chan_get(adev, dir);
+	if (IS_ERR(ch))
+		return PTR_ERR(ch);
+	if (READ_ONCE(akida_dma_pinned))
+		ret = akida_pinned_xfer(ch, ubuf, axi, len);
+	else if (dir == AKIDA_DMA_TO_DEVICE)
+		ret = akida_bounce_to_dev(ch, ubuf, axi, len);
+	else
+		ret = akida_bounce_from_dev(ch, ubuf, axi, len);
+	akida_chan_put(ch);
+	return ret;
+}
+
+int akida_edma_reset(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	unsigned long flags;
+	int ret = 0, d, i;
+
+	if (down_write_killable(&e->reset_lock))
+		return -EINTR;
+	if (akida_dev_gone(adev)) {
+		ret = -ENODEV;
+	} else if (akida_dev_dead(adev)) {
+		pci_err(adev->pdev, "eDMA reset: the device does not answer\n");
+		ret = -EIO;
+	} else {
+		spin_lock_irqsave(&e->lock, flags);
+		akida_edma_hw_off(e);
+		akida_edma_hw_setup(adev);
+		spin_unlock_irqrestore(&e->lock, flags);
+		/* No one holds a channel: make each settle before its next list. */
+		for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+			for (i = 0; i < e->nr_ch; i++)
+				e->chan[d][i].suspect = true;
+	}
+	up_write(&e->reset_lock);
+	return ret;
+}

@@ -1,0 +1,161 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * akida_pcie: read-only attributes of the PCI device
+ * (Documentation/ABI/testing/sysfs-driver-akida). The driver core adds them
+ * after probe and removes them before remove, so the device is bound while
+ * they are read.
+ */
+#include <linux/device.h>
+#include <linux/pci.h>
+#include <linux/sysfs.h>
+
+#include "akida_drv.h"
+#include "akida_regs.h"
+
+/* INFER_START takes a batch of 1..65535 inputs. */
+#define AKIDA_MAX_BATCH		65535
+
+static struct akida_dev *to_akida(struct device *dev)
+{
+	return pci_get_drvdata(to_pci_dev(dev));
+}
+
+static ssize_t akida_chip_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	return sysfs_emit(buf, "%s\n", to_akida(dev)->info->name);
+}
+static DEVICE_ATTR_RO(akida_chip);
+
+static ssize_t akida_np_count_show(struct device *dev, struct device_attribute *attr,
+				   char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_akida(dev)->np_count);
+}
+static DEVICE_ATTR_RO(akida_np_count);
+
+static ssize_t akida_sram_size_show(struct device *dev, struct device_attribute *attr,
+				    char *buf)
+{
+	return sysfs_emit(buf, "%u\n", to_akida(dev)->sram_size);
+}
+static DEVICE_ATTR_RO(akida_sram_size);
+
+static ssize_t akida_clock_mode_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	struct akida_dev *adev = to_akida(dev);
+	int idx, ret;
+	u32 mode;
+
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
+		return ret;
+	mode = readl(adev->bar0 + AKIDA_NPU_CLOCK_MODE);
+	akida_dev_exit(adev, idx);
+	if (mode == U32_MAX)
+		return -EIO;
+	return sysfs_emit(buf, "%u\n", mode);
+}
+static DEVICE_ATTR_RO(akida_clock_mode);
+
+static ssize_t akida_batch_size_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	return sysfs_emit(buf, "%u\n", AKIDA_MAX_BATCH);
+}
+static DEVICE_ATTR_RO(akida_batch_size);
+
+static ssize_t akida_lpddr_size_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_akida(dev)->lpddr_size);
+}
+static DEVICE_ATTR_RO(akida_lpddr_size);
+
+static ssize_t akida_dma_ram_base_show(struct device *dev, struct device_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "0x%08llx\n", to_akida(dev)->dma_ram_base);
+}
+static DEVICE_ATTR_RO(akida_dma_ram_base);
+
+static ssize_t akida_dma_ram_size_show(struct device *dev, struct device_attribute *attr,
+				       char *buf)
+{
+	return sysfs_emit(buf, "%llu\n", to_akida(dev)->dma_ram_size);
+}
+static DEVICE_ATTR_RO(akida_dma_ram_size);
+
+static struct attribute *akida_attrs[] = {
+	&dev_attr_akida_chip.attr,
+	&dev_attr_akida_np_count.attr,
+	&dev_attr_akida_sram_size.attr,
+	&dev_attr_akida_clock_mode.attr,
+	&dev_attr_akida_batch_size.attr,
+	&dev_attr_akida_lpddr_size.attr,
+	&dev_attr_akida_dma_ram_base.attr,
+	&dev_attr_akida_dma_ram_size.attr,
+	NULL
+};
+
+static const struct attribute_group akida_group = {
+	.attrs = akida_attrs,
+};
+
+/* DMA statistics: akida_dma/{h2d,d2h}_{transfers,bytes,aborts,timeouts}. */
+struct akida_stat_attr {
+	struct device_attribute attr;
+	enum akida_dma_dir dir;
+	size_t offset;		/* of the atomic64_t in struct akida_edma_stats */
+};
+
+static ssize_t akida_stat_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	struct akida_stat_attr *sa = container_of(attr, struct akida_stat_attr, attr);
+	struct akida_edma_stats *st = &to_akida(dev)->edma.stats[sa->dir];
+	atomic64_t *v = (atomic64_t *)((char *)st + sa->offset);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+}
+
+#define AKIDA_STAT(_name, _dir, _field) {					\
+	.attr = __ATTR(_name, 0444, akida_stat_show, NULL),			\
+	.dir = (_dir),								\
+	.offset = offsetof(struct akida_edma_stats, _field),			\
+}
+
+static struct akida_stat_attr akida_stats[] = {
+	AKIDA_STAT(h2d_transfers, AKIDA_DMA_TO_DEVICE, transfers),
+	AKIDA_STAT(h2d_bytes, AKIDA_DMA_TO_DEVICE, bytes),
+	AKIDA_STAT(h2d_aborts, AKIDA_DMA_TO_DEVICE, aborts),
+	AKIDA_STAT(h2d_timeouts, AKIDA_DMA_TO_DEVICE, timeouts),
+	AKIDA_STAT(d2h_transfers, AKIDA_DMA_FROM_DEVICE, transfers),
+	AKIDA_STAT(d2h_bytes, AKIDA_DMA_FROM_DEVICE, bytes),
+	AKIDA_STAT(d2h_aborts, AKIDA_DMA_FROM_DEVICE, aborts),
+	AKIDA_STAT(d2h_timeouts, AKIDA_DMA_FROM_DEVICE, timeouts),
+};
+
+static struct attribute *akida_dma_attrs[] = {
+	&akida_stats[0].attr.attr,
+	&akida_stats[1].attr.attr,
+	&akida_stats[2].attr.attr,
+	&akida_stats[3].attr.attr,
+	&akida_stats[4].attr.attr,
+	&akida_stats[5].attr.attr,
+	&akida_stats[6].attr.attr,
+	&akida_stats[7].attr.attr,
+	NULL
+};
+
+static const struct attribute_group akida_dma_group = {
+	.name = "akida_dma",
+	.attrs = akida_dma_attrs,
+};
+
+const struct attribute_group *akida_pci_groups[] = {
+	&akida_group,
+	&akida_dma_group,
+	NULL
+};

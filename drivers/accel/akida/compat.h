@@ -1,0 +1,75 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * akida_pcie: every difference between the kernels we build for (5.10 to
+ * 7.2, see scripts/matrix.sh) lives here, and only here. Each shim names the
+ * kernel that introduced the newer interface; the driver uses the newer one.
+ */
+#ifndef AKIDA_COMPAT_H
+#define AKIDA_COMPAT_H
+
+#include <linux/bits.h>
+#include <linux/err.h>
+#include <linux/io.h>
+#include <linux/limits.h>
+#include <linux/pci.h>
+#include <linux/version.h>
+
+/* SSIZE_MAX: in <linux/limits.h> from Linux 6.0. */
+#ifndef SSIZE_MAX
+#define SSIZE_MAX	((ssize_t)(SIZE_MAX >> 1))
+#endif
+
+/*
+ * AKIDA_PCI_DEV_GROUPS() - the sysfs attribute groups of every bound device,
+ * in a struct pci_driver initializer. struct pci_driver.dev_groups appeared
+ * in Linux 5.14 (and the PCI core copies it over the driver core's field
+ * from then on); before, the driver core's own device_driver.dev_groups
+ * (Linux 5.4) does the same.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 14, 0)
+#define AKIDA_PCI_DEV_GROUPS(groups)	.dev_groups = (groups)
+#else
+#define AKIDA_PCI_DEV_GROUPS(groups)	.driver.dev_groups = (groups)
+#endif
+
+/*
+ * akida_write64() - write @val to a 64-bit register or list-element field
+ * made of two 32-bit halves, the low one at @lo and the high one at @lo + 4,
+ * as two 32-bit writes, low half first.
+ *
+ * A platform rule rather than a kernel one: the chip's registers are 32 bits
+ * wide, some hosts' PCIe controllers cannot issue 64-bit MMIO at all (the
+ * Raspberry Pi CM4's), and 32-bit kernels have no writeq(). The driver never
+ * uses writeq(); its 64-bit addresses go through here.
+ */
+static inline void akida_write64(u64 val, void __iomem *lo)
+{
+	writel(lower_32_bits(val), lo);
+	writel(upper_32_bits(val), lo + 4);
+}
+
+/*
+ * akida_pcim_iomap_bar() - request and map one BAR, managed.
+ *
+ * pcim_iomap_region() appeared in 6.11; pcim_iomap_regions() and
+ * pcim_iomap_table() are deprecated since. Returns an IOMEM_ERR_PTR().
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 11, 0)
+static inline void __iomem *akida_pcim_iomap_bar(struct pci_dev *pdev, int bar,
+						 const char *name)
+{
+	return pcim_iomap_region(pdev, bar, name);
+}
+#else
+static inline void __iomem *akida_pcim_iomap_bar(struct pci_dev *pdev, int bar,
+						 const char *name)
+{
+	int ret = pcim_iomap_regions(pdev, BIT(bar), name);
+
+	if (ret)
+		return IOMEM_ERR_PTR(ret);
+	return pcim_iomap_table(pdev)[bar];
+}
+#endif
+
+#endif /* AKIDA_COMPAT_H */

@@ -1,0 +1,405 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The job engine under load: several processes submitting thousands of jobs
+ * at once with every output checked against the golden model; fairness
+ * between files; a process killed with jobs in flight leaks nothing; a
+ * reset with jobs in flight fails them with -EIO and leaves the device
+ * usable; pipelining (queue_depth) measured.
+ */
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "job_util.h"
+
+/*
+ * A client: one program and SLOTS input/output areas in one allocation, so
+ * that consecutive jobs use different memory and may overlap.
+ */
+#define SLOTS	8
+
+struct client {
+	int fd;
+	struct akida_program *prog;
+	const void *image;
+	size_t image_len;
+	uint32_t in_bytes, out_bytes;
+	unsigned int batch;
+	uint64_t base, prog_addr, in_addr[SLOTS], out_addr[SLOTS];
+	uint8_t *in[SLOTS], *out[SLOTS], *golden[SLOTS];
+	struct akida_dma_entry ent[SLOTS][2];
+	uint64_t id[SLOTS];
+	uint64_t seed[SLOTS];
+};
+
+static int client_init(struct client *c, int fd, uint64_t seed, unsigned int batch)
+{
+	uint64_t off, size;
+	int i, ret;
+
+	memset(c, 0, sizeof(*c));
+	c->fd = fd;
+	c->batch = batch;
+	ret = akida_program_random(seed, NULL, &c->prog);
+	if (ret)
+		return ret;
+	c->image = akida_program_image(c->prog, &c->image_len);
+	c->in_bytes = akida_program_input_bytes(c->prog);
+	c->out_bytes = akida_program_output_bytes(c->prog);
+	off = aj_align(c->image_len, 256);
+	for (i = 0; i < SLOTS; i++) {
+		c->in_addr[i] = off;
+		off = aj_align(off + (uint64_t)batch * c->in_bytes, 256);
+		c->out_addr[i] = off;
+		off = aj_align(off + (uint64_t)batch * c->out_bytes, 256);
+		c->in[i] = malloc((size_t)batch * c->in_bytes);
+		c->out[i] = malloc((size_t)batch * c->out_bytes);
+		c->golden[i] = malloc((size_t)batch * c->out_bytes);
+		if (!c->in[i] || !c->out[i] || !c->golden[i])
+			return -ENOMEM;
+	}
+	size = off;
+	ret = aj_alloc(fd, size, 0, &c->base);
+	if (ret)
+		return ret;
+	c->prog_addr = c->base;
+	for (i = 0; i < SLOTS; i++) {
+		c->in_addr[i] += c->base;
+		c->out_addr[i] += c->base;
+	}
+	return aj_dma1(fd, AKIDA_DIR_TO_DEVICE, (void *)c->image, c->prog_addr,
+		       c->image_len);
+}
+
+static void client_fini(struct client *c)
+{
+	int i;
+
+	if (c->base)
+		aj_free(c->fd, c->base);
+	for (i = 0; i < SLOTS; i++) {
+		free(c->in[i]);
+		free(c->out[i]);
+		free(c->golden[i]);
+	}
+	akida_program_free(c->prog);
+}
+
+/* Submit a job on @slot with inputs from @seed. */
+static int client_submit(struct client *c, int slot, uint64_t seed)
+{
+	struct akida_job_submit s = { 0 };
+	size_t ib = (size_t)c->batch * c->in_bytes, ob = (size_t)c->batch * c->out_bytes;
+
+	c->seed[slot] = seed;
+	akida_random_bytes(seed, c->in[slot], ib);
+	memset(c->out[slot], 0xee, ob);
+	c->ent[slot][0] = (struct akida_dma_entry){ .user_ptr = (uintptr_t)c->in[slot],
+		.dev_addr = c->in_addr[slot], .size = ib, .dir = AKIDA_DIR_TO_DEVICE };
+	c->ent[slot][1] = (struct akida_dma_entry){ .user_ptr = (uintptr_t)c->out[slot],
+		.dev_addr = c->out_addr[slot], .size = ob, .dir = AKIDA_DIR_FROM_DEVICE };
+	s.flags = AKIDA_JOB_PROGRAM;
+	s.program_addr = c->prog_addr;
+	s.program_size = c->image_len;
+	s.batch = c->batch;
+	s.input_size = c->in_bytes;
+	s.input_addr = c->in_addr[slot];
+	s.output_size = c->out_bytes;
+	s.output_addr = c->out_addr[slot];
+	s.in_count = 1;
+	s.in_dma = (uintptr_t)&c->ent[slot][0];
+	s.out_count = 1;
+	s.out_dma = (uintptr_t)&c->ent[slot][1];
+	s.user_data = slot;
+	return aj_submit(c->fd, &s, &c->id[slot]);
+}
+
+/* Check @slot's output against the golden model. 0 if equal. */
+static int client_check(struct client *c, int slot)
+{
+	if (akida_program_run(c->prog, c->in[slot], c->batch, c->golden[slot]))
+		return -1;
+	return memcmp(c->out[slot], c->golden[slot],
+		      (size_t)c->batch * c->out_bytes) ? -1 : 0;
+}
+
+/*
+ * Run @jobs jobs keeping @depth (<= SLOTS) in flight, collecting with
+ * WAIT_ANY, checking every output. Return the number of failures.
+ */
+static int client_run(struct client *c, unsigned int jobs, unsigned int depth,
+		      uint64_t seed)
+{
+	unsigned int submitted = 0, done = 0, bad = 0;
+	struct akida_job_wait w;
+	int slot;
+
+	for (slot = 0; slot < (int)depth && submitted < jobs; slot++, submitted++)
+		if (client_submit(c, slot, seed + submitted))
+			return jobs;
+	while (done < submitted) {
+		if (aj_wait(c->fd, 0, 60000, &w))
+			return jobs;
+		slot = (int)w.user_data;
+		done++;
+		if (w.status || client_check(c, slot)) {
+			if (bad < 5)
+				fprintf(stderr, "# pid %d job %llu: status %d step %u code %u%s\n",
+					getpid(), (unsigned long long)w.job_id, w.status,
+					w.failed_step, w.npu_error,
+					w.status ? "" : ", output differs");
+			bad++;
+		}
+		if (submitted < jobs) {
+			if (client_submit(c, slot, seed + submitted))
+				return jobs;
+			submitted++;
+		}
+	}
+	return bad;
+}
+
+FIXTURE(stress) {
+	struct akt_dev d;
+	struct akida_info info;
+	int fd;
+};
+
+FIXTURE_SETUP(stress)
+{
+	self->fd = aj_open(&self->d, O_RDWR);
+	if (self->fd < 0)
+		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+	ASSERT_EQ(0, aj_info(self->fd, &self->info));
+}
+
+FIXTURE_TEARDOWN(stress)
+{
+	if (self->fd >= 0)
+		close(self->fd);
+}
+
+#define NPROC	4
+#define NJOBS	1000
+
+TEST_F_TIMEOUT(stress, processes_thousands_of_jobs_checked, 240)
+{
+	struct akida_stats s0, s1;
+	pid_t pid[NPROC];
+	uint64_t t0, t1;
+	int i, status, failed = 0;
+
+	ASSERT_EQ(0, aj_stats(self->fd, &s0));
+	t0 = aj_now_ns();
+	for (i = 0; i < NPROC; i++) {
+		pid[i] = fork();
+		ASSERT_GE(pid[i], 0);
+		if (pid[i] == 0) {
+			struct client c;
+			int fd = open(self->d.node, O_RDWR), bad;
+
+			if (fd < 0 || client_init(&c, fd, 1000 + i, 1 + i % 3))
+				_exit(255);
+			bad = client_run(&c, NJOBS, 4, (uint64_t)i << 32);
+			client_fini(&c);
+			close(fd);
+			_exit(bad > 250 ? 250 : bad);
+		}
+	}
+	for (i = 0; i < NPROC; i++) {
+		ASSERT_EQ(pid[i], waitpid(pid[i], &status, 0));
+		EXPECT_TRUE(WIFEXITED(status));
+		EXPECT_EQ(0, WEXITSTATUS(status)) {
+			TH_LOG("process %d: %d jobs failed or differed", i,
+			       WEXITSTATUS(status));
+		}
+		failed += !WIFEXITED(status) || WEXITSTATUS(status);
+	}
+	t1 = aj_now_ns();
+	ASSERT_EQ(0, aj_stats(self->fd, &s1));
+	EXPECT_EQ(s0.device.jobs_completed + NPROC * NJOBS, s1.device.jobs_completed);
+	EXPECT_EQ(s0.device.jobs_failed, s1.device.jobs_failed);
+	EXPECT_EQ(s0.device.mem_allocs, s1.device.mem_allocs);
+	EXPECT_EQ(0, s1.device.pinned_bytes);
+	ksft_print_msg("%d processes x %d jobs: %.0f jobs/s, %llu program loads\n",
+		       NPROC, NJOBS, NPROC * NJOBS / ((t1 - t0) / 1e9),
+		       (unsigned long long)(s1.device.program_loads - s0.device.program_loads));
+	EXPECT_EQ(0, failed);
+}
+
+/* A file with one short job is served while another has a long queue. */
+TEST_F_TIMEOUT(stress, files_interleave_fairly, 120)
+{
+	struct client a, b;
+	struct akida_job_wait w;
+	uint64_t a_last_end = 0, b_end;
+	int fd2 = open(self->d.node, O_RDWR), i;
+
+	ASSERT_GE(fd2, 0);
+	ASSERT_EQ(0, client_init(&a, self->fd, 5, 256));
+	ASSERT_EQ(0, client_init(&b, fd2, 6, 1));
+	for (i = 0; i < SLOTS; i++)
+		ASSERT_EQ(0, client_submit(&a, i, 100 + i));
+	ASSERT_EQ(0, client_submit(&b, 0, 7));
+	ASSERT_EQ(0, aj_wait(fd2, b.id[0], 60000, &w));
+	EXPECT_EQ(0, w.status);
+	EXPECT_EQ(0, client_check(&b, 0));
+	b_end = w.end_ns;
+	for (i = 0; i < SLOTS; i++) {
+		ASSERT_EQ(0, aj_wait(self->fd, a.id[i], 60000, &w));
+		EXPECT_EQ(0, w.status);
+		EXPECT_EQ(0, client_check(&a, i));
+		a_last_end = w.end_ns;
+	}
+	/* b's job did not wait for all of a's queue. */
+	EXPECT_LT(b_end, a_last_end);
+	client_fini(&a);
+	client_fini(&b);
+	close(fd2);
+}
+
+/* Wait until the device's counters are back to @s0's; 0 when they are. */
+static int settle(int fd, const struct akida_stats *s0, struct akida_stats *s1)
+{
+	int i;
+
+	for (i = 0; i < 300; i++) {
+		if (aj_stats(fd, s1))
+			return -1;
+		if (s1->device.mem_allocs == s0->device.mem_allocs &&
+		    s1->device.mem_bytes == s0->device.mem_bytes &&
+		    s1->device.pinned_bytes == s0->device.pinned_bytes &&
+		    s1->device.jobs_pending == s0->device.jobs_pending &&
+		    s1->device.open_files == s0->device.open_files)
+			return 0;
+		usleep(100000);
+	}
+	return -1;
+}
+
+TEST_F_TIMEOUT(stress, killed_mid_job_leaks_nothing, 120)
+{
+	struct akida_stats s0, s1;
+	int p[2], status, round;
+	char c;
+
+	ASSERT_EQ(0, aj_stats(self->fd, &s0));
+	for (round = 0; round < 3; round++) {
+		pid_t pid;
+
+		ASSERT_EQ(0, pipe(p));
+		pid = fork();
+		ASSERT_GE(pid, 0);
+		if (pid == 0) {
+			struct client cl;
+			int fd = open(self->d.node, O_RDWR), i;
+
+			close(p[0]);
+			if (fd < 0 || client_init(&cl, fd, 50 + round, 2048))
+				_exit(1);
+			for (i = 0; i < SLOTS; i++)
+				if (client_submit(&cl, i, i))
+					_exit(2);
+			/* More memory that nothing uses. */
+			for (i = 0; i < 5; i++)
+				aj_alloc(fd, 4096, 0, &cl.base);
+			if (write(p[1], "x", 1) != 1)
+				_exit(3);
+			pause();
+			_exit(4);
+		}
+		close(p[1]);
+		ASSERT_EQ(1, read(p[0], &c, 1));
+		close(p[0]);
+		ASSERT_EQ(0, aj_stats(self->fd, &s1));
+		EXPECT_GT(s1.device.mem_allocs, s0.device.mem_allocs);
+		/* Kill it with its jobs queued, running, or done and uncollected. */
+		usleep(round * 20000);
+		kill(pid, SIGKILL);
+		ASSERT_EQ(pid, waitpid(pid, &status, 0));
+		ASSERT_TRUE(WIFSIGNALED(status));
+		EXPECT_EQ(0, settle(self->fd, &s0, &s1)) {
+			TH_LOG("round %d: allocs %llu/%llu bytes %llu/%llu pinned %llu pending %llu files %llu",
+			       round,
+			       (unsigned long long)s1.device.mem_allocs,
+			       (unsigned long long)s0.device.mem_allocs,
+			       (unsigned long long)s1.device.mem_bytes,
+			       (unsigned long long)s0.device.mem_bytes,
+			       (unsigned long long)s1.device.pinned_bytes,
+			       (unsigned long long)s1.device.jobs_pending,
+			       (unsigned long long)s1.device.open_files);
+		}
+	}
+	/* And the device still works. */
+	{
+		struct client cl;
+
+		ASSERT_EQ(0, client_init(&cl, self->fd, 99, 3));
+		EXPECT_EQ(0, client_run(&cl, 20, 4, 1));
+		client_fini(&cl);
+	}
+}
+
+TEST_F_TIMEOUT(stress, reset_with_jobs_in_flight, 120)
+{
+	struct akida_reset r = { 0 };
+	struct akida_job_wait w;
+	struct akida_stats s0, s1;
+	struct client cl;
+	int i, ok = 0, eio = 0;
+
+	if (geteuid())
+		SKIP(return, "needs root (CAP_SYS_ADMIN)");
+	ASSERT_EQ(0, client_init(&cl, self->fd, 8, 2048));
+	ASSERT_EQ(0, aj_stats(self->fd, &s0));
+	for (i = 0; i < SLOTS; i++)
+		ASSERT_EQ(0, client_submit(&cl, i, 10 + i));
+	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_RESET, &r));
+	for (i = 0; i < SLOTS; i++) {
+		ASSERT_EQ(0, aj_wait(self->fd, cl.id[i], 60000, &w));
+		if (w.status == 0) {
+			ok++;
+			EXPECT_EQ(0, client_check(&cl, i));
+		} else {
+			EXPECT_EQ(-EIO, w.status);
+			EXPECT_NE(AKIDA_STEP_NONE, w.failed_step);
+			eio++;
+		}
+	}
+	ksft_print_msg("reset: %d jobs completed before it, %d failed with -EIO\n", ok, eio);
+	EXPECT_GT(eio, 0);
+	ASSERT_EQ(0, aj_stats(self->fd, &s1));
+	EXPECT_EQ(s0.device.resets + 1, s1.device.resets);
+	EXPECT_EQ(0, s1.file.jobs_pending);
+	/* Usable afterwards: the program is reloaded and results are right. */
+	EXPECT_EQ(0, client_run(&cl, 16, 4, 77));
+	client_fini(&cl);
+}
+
+/* Throughput with and without overlap of DMA and NPU (queue_depth). */
+TEST_F_TIMEOUT(stress, pipelining_queue_depth, 180)
+{
+	long long old = akt_param("queue_depth");
+	static const int depths[] = { 1, 2, 4 };
+	double rate[3];
+	struct client cl;
+	uint64_t t0;
+	int i;
+
+	if (old < 0 || akt_set_param("queue_depth", 1))
+		SKIP(return, "cannot set queue_depth (needs root)");
+	ASSERT_EQ(0, client_init(&cl, self->fd, 31, 64));
+	for (i = 0; i < 3; i++) {
+		ASSERT_EQ(0, akt_set_param("queue_depth", depths[i]));
+		t0 = aj_now_ns();
+		EXPECT_EQ(0, client_run(&cl, 200, SLOTS, 1000 * i));
+		rate[i] = 200 / ((aj_now_ns() - t0) / 1e9);
+		ksft_print_msg("queue_depth %d: %.0f jobs/s (batch 64, %u+%u bytes per input/output)\n",
+			       depths[i], rate[i], cl.in_bytes, cl.out_bytes);
+	}
+	akt_set_param("queue_depth", old);
+	client_fini(&cl);
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,203 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Lifetime of akida_pcie: module unload/reload loops; unbinding the device
+ * with files open, BAR0 mapped and transfers in flight (they end with
+ * -ENODEV, the mapping goes away, nothing hangs); the module cannot go while
+ * a file is open. The device is bound again at the end of every test.
+ */
+#include <pthread.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+
+#include "kselftest_harness.h"
+#include "rw_util.h"
+
+#define DRV	"/sys/bus/pci/drivers/akida_pcie"
+
+static int wait_node(struct akt_dev *d, double secs)
+{
+	double t0 = akt_now();
+
+	while (akt_now() - t0 < secs) {
+		if (!akt_find(d))
+			return 0;
+		usleep(20000);
+	}
+	return -1;
+}
+
+static int delete_module(void)
+{
+	return syscall(SYS_delete_module, "akida_pcie", O_NONBLOCK);
+}
+
+static void rebind(const char *bdf)
+{
+	char path[PATH_MAX];
+
+	snprintf(path, sizeof(path), DRV "/%s", bdf);
+	if (access(path, F_OK))
+		akt_write_file(DRV "/bind", bdf);
+}
+
+FIXTURE(life) {
+	struct akt_dev d;
+};
+
+FIXTURE_SETUP(life)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (access("/sys/module/akida_pcie", F_OK))
+		SKIP(return, "akida_pcie not loaded");
+	if (akt_find(&self->d))
+		SKIP(return, "no /dev/akidaN");
+}
+
+FIXTURE_TEARDOWN(life)
+{
+	if (access("/sys/module/akida_pcie", F_OK))
+		system("modprobe akida_pcie");
+	rebind(self->d.bdf);
+}
+
+TEST_F_TIMEOUT(life, unload_reload_loop, 200)
+{
+	int i, fd;
+
+	for (i = 0; i < 5; i++) {
+		ASSERT_EQ(0, delete_module()) TH_LOG("unload %d: %s", i, strerror(errno));
+		ASSERT_NE(0, access(self->d.node, F_OK));
+		ASSERT_EQ(0, system("modprobe akida_pcie"));
+		ASSERT_EQ(0, wait_node(&self->d, 10.0)) TH_LOG("no device after reload %d", i);
+		fd = open(self->d.node, O_RDWR);
+		ASSERT_LE(0, fd);
+		EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 65536 + i, i));
+		close(fd);
+	}
+}
+
+TEST_F(life, busy_while_open)
+{
+	int fd = open(self->d.node, O_RDWR);
+
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, delete_module());
+	EXPECT_TRUE(errno == EWOULDBLOCK || errno == EBUSY) TH_LOG("errno %d", errno);
+	EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 4096, 9));
+	close(fd);
+}
+
+struct streamer {
+	int fd;
+	volatile int stop;
+	int last_err;
+	unsigned long ok;
+};
+
+static void *stream_fn(void *arg)
+{
+	struct streamer *s = arg;
+	size_t len = 4 << 20;
+	uint8_t *buf = malloc(len);
+	int i = 0;
+
+	if (!buf)
+		return NULL;
+	akt_fill(buf, len, 3);
+	while (!s->stop) {
+		ssize_t n = (i++ & 1) ? pread(s->fd, buf, len, AKT_USER_LPDDR)
+				      : pwrite(s->fd, buf, len, AKT_USER_LPDDR);
+
+		if (n < 0) {
+			s->last_err = errno;
+			if (errno == ENODEV)
+				break;
+		} else {
+			s->ok++;
+		}
+	}
+	free(buf);
+	return NULL;
+}
+
+TEST_F_TIMEOUT(life, unbind_with_open_files_and_transfers, 120)
+{
+	long pg = sysconf(_SC_PAGESIZE);
+	struct streamer s[2] = { 0 };
+	pthread_t th[2];
+	volatile uint32_t *bar;
+	int fd, i, status;
+	pid_t pid;
+	uint32_t v;
+
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	bar = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	ASSERT_NE(MAP_FAILED, bar);
+	ASSERT_EQ(AKT_DEVICE_ID, bar[0]);
+	for (i = 0; i < 2; i++) {
+		s[i].fd = fd;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_fn, &s[i]));
+	}
+	usleep(300000);
+	ASSERT_EQ(0, akt_write_file(DRV "/unbind", self->d.bdf));
+	/* Every transfer ends: the streamers see -ENODEV and stop. */
+	for (i = 0; i < 2; i++) {
+		pthread_join(th[i], NULL);
+		EXPECT_EQ(ENODEV, s[i].last_err);
+	}
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, &v, 4, AKT_NPU));
+	EXPECT_EQ(ENODEV, errno);
+	errno = 0;
+	EXPECT_EQ(MAP_FAILED, mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0));
+	EXPECT_EQ(ENODEV, errno);
+	/* The old mapping is gone: touching it kills with SIGBUS. */
+	pid = fork();
+	ASSERT_LE(0, pid);
+	if (!pid) {
+		v = bar[0];
+		_exit(v == AKT_DEVICE_ID ? 1 : 2);
+	}
+	ASSERT_EQ(pid, waitpid(pid, &status, 0));
+	EXPECT_TRUE(WIFSIGNALED(status));
+	if (WIFSIGNALED(status))
+		EXPECT_EQ(SIGBUS, WTERMSIG(status));
+	EXPECT_NE(0, access(self->d.node, F_OK));
+	munmap((void *)bar, pg);
+	close(fd);
+
+	ASSERT_EQ(0, akt_write_file(DRV "/bind", self->d.bdf));
+	ASSERT_EQ(0, wait_node(&self->d, 10.0));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 1 << 20, 11));
+	close(fd);
+}
+
+TEST_F_TIMEOUT(life, unload_after_unbind_with_file_open, 60)
+{
+	int fd = open(self->d.node, O_RDWR);
+	uint32_t v;
+
+	ASSERT_LE(0, fd);
+	ASSERT_EQ(0, akt_write_file(DRV "/unbind", self->d.bdf));
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, &v, 4, AKT_NPU));
+	EXPECT_EQ(ENODEV, errno);
+	/* The open file still pins the module. */
+	EXPECT_EQ(-1, delete_module());
+	close(fd);
+	ASSERT_EQ(0, delete_module());
+	ASSERT_EQ(0, system("modprobe akida_pcie"));
+	ASSERT_EQ(0, wait_node(&self->d, 10.0));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 4096, 12));
+	close(fd);
+}
+
+TEST_HARNESS_MAIN
