@@ -269,6 +269,28 @@ static int program_iatu(struct akida_device *dev)
 
 static void v_close(struct akida_device *dev);
 
+/* NPU completions by MSI too, when we know where to post it. */
+static void npu_irq_setup(struct akida_device *dev)
+{
+	struct vpriv *p = vp(dev);
+
+	if (!p->msi)
+		return;
+	bar_wr(dev, 0, NPU_IMWR_ADDR_LO, (uint32_t)p->msi_addr);
+	bar_wr(dev, 0, NPU_IMWR_ADDR_HI, (uint32_t)(p->msi_addr >> 32));
+	bar_wr(dev, 0, NPU_IMWR_DATA, p->msi_data);
+	bar_wr(dev, 0, NPU_IRQ_ENABLE, NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR);
+	dev->npu.use_irq = 1;
+}
+
+static int v_reset(struct akida_device *dev)
+{
+	int ret = akida_npu_reset(dev);
+
+	npu_irq_setup(dev);
+	return ret;
+}
+
 static int v_open(struct akida_device *dev)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
@@ -407,15 +429,7 @@ static int v_open(struct akida_device *dev)
 	p->heap.base = dev->caps.mem_base;
 	p->heap.size = dev->caps.mem_size;
 
-	/* NPU completions by MSI too, when we know where to post it */
-	if (p->msi) {
-		bar_wr(dev, 0, NPU_IMWR_ADDR_LO, (uint32_t)p->msi_addr);
-		bar_wr(dev, 0, NPU_IMWR_ADDR_HI, (uint32_t)(p->msi_addr >> 32));
-		bar_wr(dev, 0, NPU_IMWR_DATA, p->msi_data);
-		bar_wr(dev, 0, NPU_IRQ_ENABLE,
-		       NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR);
-		dev->npu.use_irq = 1;
-	}
+	npu_irq_setup(dev);
 	return 0;
 fail:
 	v_close(dev);
@@ -656,4 +670,5 @@ const struct akida_backend_ops akida_vfio_ops = {
 	.mem_write = v_mem_write,
 	.mem_read = v_mem_read,
 	.wait_irq = v_wait_irq,
+	.reset = v_reset,
 };

@@ -27,6 +27,7 @@ struct akida_backend_ops {
 	int (*update_weights)(struct akida_device *dev, const struct akida_program *p,
 			      unsigned int layer);
 	int (*reset)(struct akida_device *dev);
+	int (*set_clock)(struct akida_device *dev, unsigned int mode);	/* optional */
 	/* optional: sleep until the device's interrupt fires or @timeout_ms
 	 * passes (0: woken, -ETIMEDOUT); without it the NPU is polled */
 	int (*wait_irq)(struct akida_device *dev, int timeout_ms);

@@ -124,4 +124,21 @@ TEST(open_errors)
 	EXPECT_EQ((int)AKIDA_ERR_NOT_FOUND, (int)akida_last_error()->kind);
 }
 
+TEST_F(kdev, clock_mode_and_reset)
+{
+	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
+	unsigned int m;
+
+	ASSERT_EQ(0, akida_set_clock_mode(self->dev, AKIDA_CLOCK_MODE_ECONOMY))
+		TH_LOG("%s", akida_error_message());
+	ASSERT_EQ(0, akida_get_clock_mode(self->dev, &m));
+	EXPECT_EQ(1u, m);
+	EXPECT_EQ(0, lib_golden_run(self->dev, 31, &s3, 2, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(-EINVAL, akida_set_clock_mode(self->dev, 3));
+	ASSERT_EQ(0, akida_set_clock_mode(self->dev, AKIDA_CLOCK_MODE_PERFORMANCE));
+	/* after a reset the program is gone; a new load works */
+	ASSERT_EQ(0, akida_reset(self->dev)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 32, &s3, 2, 0)) TH_LOG("%s", akida_error_message());
+}
+
 TEST_HARNESS_MAIN

@@ -3,6 +3,7 @@
  * akida: command-line tool for BrainChip Akida devices, a thin layer over
  * libakida. See akida(1) (tools/akida/akida.1) for commands and exit codes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -109,11 +110,11 @@ static const char *clock_name(uint32_t m)
 
 /* ------------------------------------------------------------------ */
 
-static void json_dev(struct json *j, const struct akida_device_info *d)
+static void json_dev(struct json *j, const char *key, const struct akida_device_info *d)
 {
 	unsigned int i;
 
-	json_obj(j, NULL);
+	json_obj(j, key);
 	json_uint(j, "index", d->index);
 	json_str(j, "bdf", d->bdf);
 	json_str(j, "chip", d->chip);
@@ -171,7 +172,7 @@ static int cmd_enumerate(int argc, char **argv)
 		json_obj(&j, NULL);
 		json_arr(&j, "devices");
 		for (i = 0; i < n; i++)
-			json_dev(&j, &l[i]);
+			json_dev(&j, NULL, &l[i]);
 		json_end_arr(&j);
 		json_end_obj(&j);
 		json_finish(&j);
@@ -232,9 +233,7 @@ static int cmd_info(int argc, char **argv)
 
 		json_begin(&j, stdout);
 		json_obj(&j, NULL);
-		json_arr(&j, "device");
-		json_dev(&j, &d);
-		json_end_arr(&j);
+		json_dev(&j, "device", &d);
 		if (c) {
 			json_obj(&j, "capabilities");
 			json_str(&j, "backend", akida_backend_name(c->backend));
@@ -349,22 +348,21 @@ static int cmd_iommu_group(int argc, char **argv)
 			printf("members:\n");
 	}
 	{
-		struct dirent_list { char name[64]; } m[64];
-		FILE *p;
-		char cmd[600];
+		struct dirent **names;
+		int k, cnt = scandir(path, &names, NULL, alphasort);
 
-		snprintf(cmd, sizeof(cmd), "ls '%s' 2>/dev/null", path);
-		p = popen(cmd, "r");
-		while (p && n < 64 && fgets(m[n].name, sizeof(m[n].name), p)) {
-			m[n].name[strcspn(m[n].name, "\n")] = 0;
-			if (opt_json)
-				json_str(&j, NULL, m[n].name);
-			else if (opt_verbose)
-				printf("  %s\n", m[n].name);
-			n++;
+		for (k = 0; k < cnt; k++) {
+			if (names[k]->d_name[0] != '.') {
+				if (opt_json)
+					json_str(&j, NULL, names[k]->d_name);
+				else if (opt_verbose)
+					printf("  %s\n", names[k]->d_name);
+				n++;
+			}
+			free(names[k]);
 		}
-		if (p)
-			pclose(p);
+		if (cnt >= 0)
+			free(names);
 	}
 	if (opt_json) {
 		json_end_arr(&j);
@@ -1433,6 +1431,64 @@ done:
 	return ret;
 }
 
+static int cmd_clock(int argc, char **argv)
+{
+	static const char *const names[] = { "performance", "economy", "low-power" };
+	struct akida_device *dev;
+	unsigned int mode, i;
+	int ret = EX_OK;
+
+	if (argc != 2 && argc != 3)
+		return usage_error("usage: clock N [performance|economy|low-power]");
+	if (akida_open(argv[1], opt_backend, &dev))
+		return lib_error();
+	if (argc == 3) {
+		for (i = 0; i < 3 && strcmp(argv[2], names[i]); i++)
+			;
+		if (i == 3) {
+			akida_close(dev);
+			return usage_error("clock mode must be performance, economy or low-power");
+		}
+		if (akida_set_clock_mode(dev, i))
+			ret = lib_error();
+	}
+	if (ret == EX_OK && akida_get_clock_mode(dev, &mode))
+		ret = lib_error();
+	if (ret == EX_OK) {
+		if (opt_json) {
+			struct json j;
+
+			json_begin(&j, stdout);
+			json_obj(&j, NULL);
+			json_uint(&j, "clock_mode", mode);
+			json_str(&j, "name", mode < 3 ? names[mode] : "?");
+			json_end_obj(&j);
+			json_finish(&j);
+		} else {
+			printf("%s\n", mode < 3 ? names[mode] : "unknown");
+		}
+	}
+	akida_close(dev);
+	return ret;
+}
+
+static int cmd_reset(int argc, char **argv)
+{
+	struct akida_device *dev;
+	int ret = EX_OK;
+
+	if (argc != 2)
+		return usage_error("usage: reset N");
+	if (akida_open(argv[1], opt_backend, &dev))
+		return lib_error();
+	if (akida_reset(dev))
+		ret = lib_error();
+	else if (!opt_json)
+		printf("NPU of %s reset\n", akida_device_caps(dev)->bdf);
+	akida_close(dev);
+	return ret;
+}
+
 /* ------------------------------------------------------------------ */
 
 static void usage(FILE *f)
@@ -1452,6 +1508,9 @@ static void usage(FILE *f)
 		"  model random [...] -o FILE write a pseudo-random test program\n"
 		"  infer N MODEL [...]        run a program on inputs\n"
 		"  bench N [...]              DMA throughput and inference rate\n"
+		"  clock N [MODE]             show or set the clock mode (performance,\n"
+		"                             economy, low-power)\n"
+		"  reset N                    reset the NPU (root with the kernel backend)\n"
 		"  help                       this text\n"
 		"\n"
 		"N is a device index from `akida enumerate`, a PCI address or /dev/akidaN.\n"
@@ -1471,7 +1530,8 @@ int main(int argc, char **argv)
 		{ "info", cmd_info }, { "iommu-group", cmd_iommu_group },
 		{ "bind-vfio", cmd_bind_vfio }, { "unbind-vfio", cmd_unbind_vfio },
 		{ "probe", cmd_probe }, { "verify", cmd_verify }, { "model", cmd_model },
-		{ "infer", cmd_infer }, { "bench", cmd_bench },
+		{ "infer", cmd_infer }, { "bench", cmd_bench }, { "clock", cmd_clock },
+		{ "reset", cmd_reset },
 	};
 	char *args[64];
 	int n = 0, i;
