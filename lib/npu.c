@@ -202,6 +202,7 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 	uint64_t per = (uint64_t)n->in_bytes + n->out_bytes;
 	unsigned int chunk, done = 0;
 	uint32_t status, osz;
+	uint64_t t0;
 	int ret;
 
 	/* Batches in chunks of at most 65535 inputs and about 8 MiB. */
@@ -228,9 +229,12 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 		wr(dev, NPU_INPUT_SIZE, n->in_bytes);
 		wr(dev, NPU_OUTPUT_ADDR_LO, (uint32_t)n->out_addr);
 		wr(dev, NPU_OUTPUT_ADDR_HI, (uint32_t)(n->out_addr >> 32));
+		t0 = akida_now_ns();
 		ret = command(dev, NPU_INFER_START, k, NPU_IRQ_INFER_DONE, "inference");
 		if (ret)
 			return ret;
+		/* as seen from the host: start to completion interrupt */
+		st->npu_ns += akida_now_ns() - t0;
 		rd(dev, NPU_INFER_STATUS, &status);
 		rd(dev, NPU_OUTPUT_SIZE, &osz);
 		if (!(status & NPU_INFER_DONE) || NPU_INFER_COUNT(status) != k)
