@@ -56,6 +56,7 @@ struct akida_npu {
 	uint64_t w_addr, w_cap;			/* weight staging */
 	int loaded;
 	int use_irq;				/* wait on the NPU MSI */
+	int timeout_ms;				/* per NPU command; 0: default */
 };
 
 struct akida_device {

@@ -121,7 +121,8 @@ static int command(struct akida_device *dev, uint32_t reg, uint32_t val, uint32_
 	wr(dev, NPU_IRQ_STATUS, NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR);
 	if (wr(dev, reg, val))
 		return akida_fail(AKIDA_ERR_HARDWARE, EIO, "%s: register write failed", what);
-	ret = akida_npu_wait(dev, done | NPU_IRQ_ERROR, NPU_TIMEOUT_MS);
+	ret = akida_npu_wait(dev, done | NPU_IRQ_ERROR,
+			     dev->npu.timeout_ms ? dev->npu.timeout_ms : NPU_TIMEOUT_MS);
 	if (ret)
 		return ret;
 	rd(dev, NPU_IRQ_STATUS, &st);
