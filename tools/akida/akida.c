@@ -297,10 +297,36 @@ static int cmd_info(int argc, char **argv)
 		} else {
 			printf("  %-14s unavailable: %s\n", "capabilities", akida_error_message());
 		}
+		if (akida_device_attr(&d, "akida_dma/h2d_bytes")) {
+			static const char *const dir[] = { "h2d", "d2h" };
+			static const char *const what[] = { "host->device", "device->host" };
+
+			for (i = 0; i < 2; i++) {
+				char k[4][40];
+				const char *v[4];
+				unsigned int q;
+
+				snprintf(k[0], sizeof(k[0]), "akida_dma/%s_transfers", dir[i]);
+				snprintf(k[1], sizeof(k[1]), "akida_dma/%s_bytes", dir[i]);
+				snprintf(k[2], sizeof(k[2]), "akida_dma/%s_aborts", dir[i]);
+				snprintf(k[3], sizeof(k[3]), "akida_dma/%s_timeouts", dir[i]);
+				for (q = 0; q < 4; q++) {
+					v[q] = akida_device_attr(&d, k[q]);
+					if (!v[q])
+						v[q] = "?";
+				}
+				printf("  %-14s %s: %s transfers, %s bytes, %s aborts, %s timeouts\n",
+				       i ? "" : "DMA", what[i], v[0], v[1], v[2], v[3]);
+			}
+		}
 		if (d.nattrs) {
-			printf("  attributes\n");
-			for (i = 0; i < d.nattrs; i++)
-				printf("    %-26s %s\n", d.attrs[i].name, d.attrs[i].value);
+			printf("  attributes    ");
+			for (i = 0; i < d.nattrs; i++) {
+				if (!strncmp(d.attrs[i].name, "akida_dma/", 10))
+					continue;
+				printf(" %s=%s", d.attrs[i].name + 6, d.attrs[i].value);
+			}
+			printf("\n");
 		}
 	}
 	akida_close(dev);
