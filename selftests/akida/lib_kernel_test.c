@@ -84,7 +84,12 @@ TEST_F(kdev, inference_matches_golden)
 TEST_F(kdev, batch_larger_than_device_batch)
 {
 	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
-	unsigned int b = akida_device_caps(self->dev)->max_batch * 2 + 3;
+	unsigned int max = akida_device_caps(self->dev)->max_batch;
+	unsigned int b = max * 2 + 3;
+
+	/* going past a large limit takes too long under TCG */
+	if (max > 1024)
+		SKIP(return, "the device takes batches of %u inputs: too many to exceed here", max);
 
 	EXPECT_EQ(0, lib_golden_run(self->dev, 4, &s3, b, 0)) TH_LOG("%s", akida_error_message());
 }
