@@ -726,8 +726,15 @@ void akd_edma_write(AkdState *s, uint32_t off, uint32_t val)
 		akd_edma_ch_write(s, off, val);
 		return;
 	}
-	qemu_log_mask(LOG_GUEST_ERROR,
-		      "akd1000: eDMA write of reserved offset 0x%x ignored\n", off);
+	if (off == EDMA_VIEWPORT_SEL - 4)
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: eDMA write of reserved offset 0x0f8 "
+			      "ignored (the viewport select is at 0x0fc, "
+			      "DMA_VIEWPORT_SEL_OFF 0xa6c)\n");
+	else
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: eDMA write of reserved offset 0x%x "
+			      "ignored\n", off);
 }
 
 /* ---- Life cycle ------------------------------------------------------------ */
