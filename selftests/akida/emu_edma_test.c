@@ -48,7 +48,7 @@ FIXTURE_SETUP(edma)
 
 FIXTURE_TEARDOWN(edma)
 {
-	if (self->d.cfg >= 0)
+	if (self->d.bar[0] && self->d.cfg >= 0)
 		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
 	emu_page_free(&self->src);
 	emu_page_free(&self->dst);
