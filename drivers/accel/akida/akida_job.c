@@ -203,14 +203,45 @@ void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len)
 
 /* ---- host buffers ---- */
 
+/*
+ * DMA-map a pinned buffer, or mark it for the staging buffer when it is
+ * scattered over more segments than one DMA list holds (the default reserved
+ * area holds two elements per channel): the worker then copies it through
+ * the staging buffer, one element per chunk.
+ */
+static int akida_xfer_map(struct akida_dev *adev, struct akida_xfer *x,
+			  bool to_dev)
+{
+	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+	int ret;
+
+	ret = dma_map_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
+	if (ret)
+		return ret;
+	x->mapped = true;
+	if (adev->job.stage_size &&
+	    x->sgt.nents > adev->edma.chan[to_dev ? AKIDA_DMA_TO_DEVICE :
+					   AKIDA_DMA_FROM_DEVICE][0].ll_max) {
+		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
+		x->mapped = false;
+		x->staged = true;
+	}
+	return 0;
+}
+
+static void akida_xfer_unmap(struct akida_dev *adev, struct akida_xfer *x,
+			     bool to_dev)
+{
+	if (x->mapped)
+		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt,
+				  to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE, 0);
+	x->mapped = false;
+}
+
 static void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
 			       bool to_dev)
 {
-	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-
-	if (x->mapped)
-		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-	x->mapped = false;
+	akida_xfer_unmap(adev, x, to_dev);
 	if (x->sgt.sgl)
 		sg_free_table(&x->sgt);
 	x->sgt.sgl = NULL;
@@ -225,7 +256,6 @@ static void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
 static int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 			  bool to_dev)
 {
-	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
 	unsigned long start = x->uptr & PAGE_MASK;
 	unsigned int offset = offset_in_page(x->uptr);
 	unsigned int npages = DIV_ROUND_UP(offset + x->len, PAGE_SIZE);
@@ -250,21 +280,15 @@ static int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 					x->len, GFP_KERNEL);
 	if (ret)
 		goto err;
-	ret = dma_map_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-	if (ret)
-		goto err;
-	x->mapped = true;
 	/*
-	 * Scattered over more segments than one DMA list holds (the default
-	 * reserved area holds two elements per channel): the worker copies it
-	 * through its staging buffer instead, one element per chunk.
+	 * Inputs are mapped now. Outputs are mapped by the worker around their
+	 * DMA only: two jobs may name the same host output buffer, and
+	 * overlapping device-writable mappings must not be live at once.
 	 */
-	if (adev->job.stage_size &&
-	    x->sgt.nents > adev->edma.chan[to_dev ? AKIDA_DMA_TO_DEVICE :
-					   AKIDA_DMA_FROM_DEVICE][0].ll_max) {
-		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-		x->mapped = false;
-		x->staged = true;
+	if (to_dev) {
+		ret = akida_xfer_map(adev, x, true);
+		if (ret)
+			goto err;
 	}
 	return 0;
 err:
@@ -721,6 +745,11 @@ static int akida_job_xfer_all(struct akida_job_engine *eng,
 			return -ECANCELED;
 		if (to_dev)
 			akida_job_invalidate(eng, x->axi, x->len);
+		if (!to_dev && !x->staged) {
+			ret = akida_xfer_map(adev, x, false);
+			if (ret)
+				return ret;
+		}
 		if (x->staged) {
 			ret = akida_xfer_staged(eng, x, to_dev);
 		} else {
@@ -732,6 +761,8 @@ static int akida_job_xfer_all(struct akida_job_engine *eng,
 					    x->len);
 			akida_dev_exit(adev, idx);
 		}
+		if (!to_dev)
+			akida_xfer_unmap(adev, x, false);
 		if (ret)
 			return ret;
 		akida_count_bytes(eng, &job->af->job, to_dev, x->len);
