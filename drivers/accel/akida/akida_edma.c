@@ -943,9 +943,9 @@ static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
 			ret = pinned < 0 ? pinned : -EFAULT;
 			break;
 		}
-		ret = sg_alloc_table_from_pages_segment(&sgt, pages, npages, off, n,
-							dma_get_max_seg_size(dev),
-							GFP_KERNEL);
+		ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, n,
+						      dma_get_max_seg_size(dev),
+						      GFP_KERNEL);
 		if (!ret) {
 			ret = dma_map_sgtable(dev, &sgt, ddir, 0);
 			if (!ret) {
