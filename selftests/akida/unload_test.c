@@ -178,6 +178,55 @@ TEST_F_TIMEOUT(life, unbind_with_open_files_and_transfers, 120)
 	close(fd);
 }
 
+/*
+ * Surprise removal: the device stops answering (as after a link down) with
+ * transfers in flight, then is unbound. Remove must not wait for the lists
+ * the dead device will never complete: the streamers end at once.
+ */
+TEST_F_TIMEOUT(life, unbind_dead_device, 120)
+{
+	struct streamer s[2] = { 0 };
+	struct akt_emu emu;
+	pthread_t th[2];
+	double t0;
+	int fd, i;
+
+	if (akt_emu_open(&self->d, &emu))
+		SKIP(return, "no emulator test-control window");
+	ASSERT_EQ(0, akt_set_param("dma_timeout_ms", 20000));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 2; i++) {
+		s[i].fd = fd;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_fn, &s[i]));
+	}
+	usleep(300000);
+	akt_emu_wr(&emu, AKIDA_EMU_FAULT_DEAD_MS, 8000);
+	usleep(200000);
+	t0 = akt_now();
+	ASSERT_EQ(0, akt_write_file(DRV "/unbind", self->d.bdf));
+	for (i = 0; i < 2; i++) {
+		s[i].stop = 1;
+		pthread_join(th[i], NULL);
+	}
+	/* Far less than the 20 s list timeout: nobody waited for the dead. */
+	EXPECT_GT(5.0, akt_now() - t0);
+	close(fd);
+	akt_set_param("dma_timeout_ms", 3000);
+
+	t0 = akt_now();
+	while (akt_emu_rd(&emu, AKIDA_EMU_MAGIC) != AKIDA_EMU_MAGIC_VALUE &&
+	       akt_now() - t0 < 30.0)
+		usleep(100000);
+	akt_emu_close(&emu);
+	ASSERT_EQ(0, akt_write_file(DRV "/bind", self->d.bdf));
+	ASSERT_EQ(0, wait_node(&self->d, 10.0));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 1 << 20, 13));
+	close(fd);
+}
+
 TEST_F_TIMEOUT(life, unload_after_unbind_with_file_open, 60)
 {
 	int fd = open(self->d.node, O_RDWR);
