@@ -12,7 +12,6 @@
 #include <linux/io.h>
 #include <linux/limits.h>
 #include <linux/pci.h>
-#include <linux/scatterlist.h>
 #include <linux/version.h>
 
 /* SSIZE_MAX: in <linux/limits.h> from Linux 6.0. */
@@ -31,32 +30,6 @@
 #define AKIDA_PCI_DEV_GROUPS(groups)	.dev_groups = (groups)
 #else
 #define AKIDA_PCI_DEV_GROUPS(groups)	.driver.dev_groups = (groups)
-#endif
-
-/*
- * sg_alloc_table_from_pages_segment(): Linux 5.15. From 5.10 to 5.14,
- * __sg_alloc_table_from_pages() with no table to append to does the same (it
- * is how those kernels implement sg_alloc_table_from_pages() themselves) but
- * returns the last entry or an ERR_PTR().
- */
-#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 15, 0)
-static inline int
-akida_compat_sg_alloc_table_from_pages_segment(struct sg_table *sgt,
-					       struct page **pages,
-					       unsigned int n_pages,
-					       unsigned int offset,
-					       unsigned long size,
-					       unsigned int max_segment,
-					       gfp_t gfp_mask)
-{
-	return PTR_ERR_OR_ZERO(__sg_alloc_table_from_pages(sgt, pages, n_pages,
-							   offset, size,
-							   max_segment, NULL, 0,
-							   gfp_mask));
-}
-
-#define sg_alloc_table_from_pages_segment \
-	akida_compat_sg_alloc_table_from_pages_segment
 #endif
 
 /*
