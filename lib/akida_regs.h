@@ -100,7 +100,7 @@
 #define EDMA_RD_ABORT_IMWR_LO	0xD4
 #define EDMA_RD_ABORT_IMWR_HI	0xD8
 #define EDMA_RD_CH01_IMWR_DATA	0xDC
-#define EDMA_VIEWPORT_SEL	0xF8
+#define EDMA_VIEWPORT_SEL	0xFC	/* struct layout; the header comment says 0xf8 */
 #define  EDMA_VIEWPORT_READ	(1u << 31)	/* select a read channel */
 #define EDMA_CH_CONTROL1	0x100
 #define  EDMA_CH_CCS		(1u << 8)

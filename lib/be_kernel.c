@@ -33,6 +33,14 @@ struct kpriv {
 	uint64_t prog_addr, prog_cap, prog_len;
 	uint64_t io_addr, io_cap;
 	uint64_t w_addr, w_cap;
+	/*
+	 * akida_pcie keeps one layer's replacement weights "on top" of the
+	 * loaded program only while every job names them: once a layer was
+	 * updated, every job carries AKIDA_JOB_WEIGHTS for it (the driver then
+	 * neither reloads nor reapplies). -1: none.
+	 */
+	int w_layer;
+	uint64_t w_len;
 };
 
 static struct kpriv *kp(struct akida_device *dev)
@@ -90,6 +98,7 @@ static int k_open(struct akida_device *dev)
 				  "%s: AKIDA_IOCTL_GET_INFO failed: %s", dev->info.devnode,
 				  strerror(err));
 	}
+	p->w_layer = -1;
 	p->bar0_len = dev->info.bar_size[0] && dev->info.bar_size[0] < BAR0_MAP ?
 		      dev->info.bar_size[0] : BAR0_MAP;
 	m = mmap(NULL, p->bar0_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
@@ -232,6 +241,7 @@ static int k_load(struct akida_device *dev, const struct akida_program *prog)
 
 	img = akida_program_image(prog, &len);
 	p->prog_len = 0;
+	p->w_layer = -1;
 	dev->npu.loaded = 0;
 	ret = grow(dev, &p->prog_addr, &p->prog_cap, len);
 	if (ret)
@@ -292,8 +302,7 @@ static int k_job(struct akida_device *dev, struct akida_job_submit *js,
 }
 
 static int k_run(struct akida_device *dev, const uint8_t *in, unsigned int batch,
-		 uint8_t *out, struct akida_run_stats *st, int weights_layer,
-		 uint64_t wsize)
+		 uint8_t *out, struct akida_run_stats *st)
 {
 	struct kpriv *p = kp(dev);
 	uint32_t ib = akida_program_input_bytes(dev->prog);
@@ -328,11 +337,11 @@ static int k_run(struct akida_device *dev, const uint8_t *in, unsigned int batch
 
 		if (!dev->npu.loaded)
 			js.flags |= AKIDA_JOB_FORCE_LOAD;
-		if (weights_layer >= 0 && done == 0) {
+		if (p->w_layer >= 0) {
 			js.flags |= AKIDA_JOB_WEIGHTS;
 			js.weight_addr = p->w_addr;
-			js.weight_size = wsize;
-			js.weight_layer = (uint32_t)weights_layer;
+			js.weight_size = p->w_len;
+			js.weight_layer = (uint32_t)p->w_layer;
 		}
 		ret = k_job(dev, &js, st);
 		if (ret)
@@ -346,13 +355,17 @@ static int k_run(struct akida_device *dev, const uint8_t *in, unsigned int batch
 static int k_infer(struct akida_device *dev, const uint8_t *in, unsigned int batch,
 		   uint8_t *out, struct akida_run_stats *st)
 {
-	return k_run(dev, in, batch, out, st, -1, 0);
+	return k_run(dev, in, batch, out, st);
 }
 
 /*
  * A weight update travels in a job, and a job always runs at least one
  * input: run one all-zero input (output discarded) so that the update has
- * happened, or failed, when this returns.
+ * happened, or failed, when this returns. The driver keeps one layer's
+ * weights on top of the program; when another layer was updated before,
+ * the device copy of the program is first rewritten with those weights
+ * baked in (dev->prog holds every earlier update), so that the reload the
+ * driver then does keeps them.
  */
 static int k_update_weights(struct akida_device *dev, const struct akida_program *prog,
 			    unsigned int layer)
@@ -363,6 +376,14 @@ static int k_update_weights(struct akida_device *dev, const struct akida_program
 	size_t len;
 	int ret;
 
+	if (p->w_layer >= 0 && p->w_layer != (int)layer) {
+		const void *img = akida_program_image(dev->prog, &len);
+
+		ret = k_mem_write(dev, p->prog_addr, img, len);
+		if (ret)
+			return ret;
+		p->w_layer = -1;
+	}
 	w = akida_program_layer_weights(prog, layer, &len);
 	ret = grow(dev, &p->w_addr, &p->w_cap, len);
 	if (ret)
@@ -377,7 +398,11 @@ static int k_update_weights(struct akida_device *dev, const struct akida_program
 		free(zout);
 		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
 	}
-	ret = k_run(dev, zin, 1, zout, NULL, (int)layer, len);
+	p->w_layer = (int)layer;
+	p->w_len = len;
+	ret = k_run(dev, zin, 1, zout, NULL);
+	if (ret)
+		p->w_layer = -1;
 	free(zin);
 	free(zout);
 	return ret;

@@ -305,8 +305,16 @@ static int v_open(struct akida_device *dev)
 		ret = akida_fail(AKIDA_ERR_BACKEND_UNAVAILABLE, ENOTSUP, "unknown VFIO API version");
 		goto fail;
 	}
-	iommu = ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0 ?
-		VFIO_TYPE1v2_IOMMU : VFIO_TYPE1_IOMMU;
+	if (ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1v2_IOMMU) > 0) {
+		iommu = VFIO_TYPE1v2_IOMMU;
+	} else if (ioctl(p->container, VFIO_CHECK_EXTENSION, VFIO_TYPE1_IOMMU) > 0) {
+		iommu = VFIO_TYPE1_IOMMU;
+	} else {
+		ret = akida_fail(AKIDA_ERR_BACKEND_UNAVAILABLE, ENODEV,
+				 "vfio backend unavailable: no type 1 IOMMU driver for VFIO "
+				 "(modprobe vfio_iommu_type1)");
+		goto fail;
+	}
 	snprintf(path, sizeof(path), "/dev/vfio/%d", dev->info.iommu_group);
 	p->group = open(path, O_RDWR | O_CLOEXEC);
 	if (p->group < 0) {

@@ -19,6 +19,11 @@ uint64_t akida_now_ns(void)
 	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
 }
 
+uint64_t akida_time_ns(void)
+{
+	return akida_now_ns();
+}
+
 const char *akida_backend_name(enum akida_backend_kind kind)
 {
 	switch (kind) {

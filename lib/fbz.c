@@ -776,8 +776,11 @@ int akida_fbz_load(const char *path, struct akida_fbz **out)
 	close(fd);
 	ret = akida_fbz_parse(buf, got, out);
 	free(buf);
-	if (ret)
-		akida_fail(akida_last_error()->kind, -ret, "%s: %s", path,
-			   akida_error_message());
+	if (ret) {
+		char msg[sizeof(akida_last_error()->message)];
+
+		snprintf(msg, sizeof(msg), "%s", akida_error_message());
+		akida_fail(akida_last_error()->kind, -ret, "%s: %s", path, msg);
+	}
 	return ret;
 }

@@ -145,11 +145,12 @@ static void fbw_variable(struct fbw *w, size_t slot, const char *name,
 static void fbw_layer(struct fbw *w, size_t slot, const struct akida_program *p,
 		      unsigned int i)
 {
-	static const char *const keys[] = { "units", "inputs", "weights_bits", "act_bits" };
+	static const char *const keys[] = { "layer_type", "units", "inputs", "weights_bits",
+					    "act_bits" };
 	struct akida_layer_info li;
 	const uint8_t *wp, *thr, *sh;
 	char name[32], prev[32];
-	int32_t dims[4], vals[4], *ibuf;
+	int32_t dims[4], vals[5], *ibuf;
 	int8_t *wbuf;
 	size_t t, pt, qt, props, vars, inb, wlen, k;
 	unsigned int o;
@@ -204,13 +205,14 @@ static void fbw_layer(struct fbw *w, size_t slot, const struct akida_program *p,
 	fbw_patch(w, SLOT(t, 3), pt);
 	qt = fbw_table(w, 1, 0x1);
 	fbw_patch(w, SLOT(pt, 3), qt);
-	props = fbw_offsets(w, 4);
+	props = fbw_offsets(w, 5);
 	fbw_patch(w, SLOT(qt, 0), props);
-	vals[0] = (int32_t)li.outputs;
-	vals[1] = (int32_t)li.inputs;
-	vals[2] = (int32_t)li.weight_bits;
-	vals[3] = (int32_t)li.act_bits;
-	for (k = 0; k < 4; k++) {
+	vals[0] = AKIDA_FBZ_FULLY_CONNECTED;
+	vals[1] = (int32_t)li.outputs;
+	vals[2] = (int32_t)li.inputs;
+	vals[3] = (int32_t)li.weight_bits;
+	vals[4] = (int32_t)li.act_bits;
+	for (k = 0; k < 5; k++) {
 		size_t kv = fbw_table(w, 2, 0x3);
 
 		fbw_patch(w, props + 4 + 4 * k, kv);

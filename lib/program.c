@@ -16,6 +16,7 @@
  */
 #include <errno.h>
 #include <stdbool.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -350,8 +351,10 @@ int akida_program_build(const struct akida_fc_layer *layers, unsigned int n,
 		put_le32(d + 12, payload);
 		ret = akida_pack_weights(l->weight_bits, l->weights, (size_t)count, pl);
 		if (ret) {
-			akida_fail(AKIDA_ERR_INVALID, -ret, "layer %u: %s", i,
-				   akida_error_message());
+			char msg[sizeof(akida_last_error()->message)];
+
+			snprintf(msg, sizeof(msg), "%s", akida_error_message());
+			akida_fail(AKIDA_ERR_INVALID, -ret, "layer %u: %s", i, msg);
 			free(img);
 			return ret;
 		}

@@ -13,7 +13,8 @@
 # Default: all of them. Everything reusable lives in $AKIDA_CACHE/matrix/
 # (chroots, the arm64 tree) and is created once: each step leaves a stamp
 # when it completed, so an interrupted run resumes, and a chroot that fails
-# its health check is repaired or rebuilt. Objects live in out/matrix/<target>/
+# its health check is repaired or rebuilt. The sid chroot is refreshed when
+# it is a week old or its kernel has left the mirror (FORCE_REFRESH=1: now). Objects live in out/matrix/<target>/
 # and are kept between runs, so a warm run only recompiles what changed.
 #
 # For the sid kernel, $AKIDA_CACHE/kernels/<ver>/ receives vmlinuz,
@@ -144,16 +145,23 @@ chroot_healthy() {	# chroot_healthy ROOT: usable for building modules?
 		! dpkg --audit 2>&1 | grep -q ." > /dev/null 2>&1
 }
 
-# chroot_ensure NAME SUITE: the chroot $MX/NAME of Debian SUITE with
-# $CHROOT_PKGS installed, created or repaired as needed. Steps and stamps:
+# chroot_ensure NAME SUITE [DAYS]: the chroot $MX/NAME of Debian SUITE with
+# $CHROOT_PKGS installed, created or repaired as needed; with DAYS, refreshed
+# (apt-get update, newer packages installed) once its packages are older than
+# that, or when FORCE_REFRESH is set. Steps and stamps:
 #   NAME.partial/ -> NAME/   debootstrap, renamed only once it succeeded
 #   NAME/.akida-pkgs         apt-get update + install done (content: the list)
 # A chroot that fails its health check is repaired (dpkg --configure -a, the
 # packages installed, then reinstalled), then rebuilt from scratch.
 chroot_ensure() {
-	local name=$1 suite=$2 root=$MX/$1 attempt reinstall
+	local name=$1 suite=$2 days=${3:-} root=$MX/$1 attempt reinstall
 	exec 8> "$MX/$name.lock"
 	flock 8
+	if [ -f "$root/.akida-pkgs" ] && { [ -n "${FORCE_REFRESH:-}" ] ||
+	   { [ -n "$days" ] && [ -n "$(find "$root/.akida-pkgs" -mtime +"$days")" ]; }; }; then
+		echo "matrix: $name: refreshing the chroot's packages" >&2
+		rm -f "$root/.akida-pkgs"
+	fi
 	for attempt in 1 2 3 4; do
 		if [ -f "$root/.akida-pkgs" ] && [ "$(cat "$root/.akida-pkgs")" = "$CHROOT_PKGS" ] &&
 		   chroot_healthy "$root"; then
@@ -193,14 +201,10 @@ chroot_ensure() {
 	return 1
 }
 
-# chroot_build NAME SUITE LABEL: build the module in chroot NAME; sets KVER.
+# chroot_build NAME LABEL: build the module in the (ready) chroot NAME for
+# the newest kernel it has headers for; sets KVER.
 chroot_build() {
-	local name=$1 suite=$2 label=$3 root=$MX/$1 dir=$OUT/$1 gcc
-	KVER=
-	if ! chroot_ensure "$name" "$suite"; then
-		report FAIL "$label" "cannot set up the $suite chroot (see $MX/$name.*.log)"
-		return 1
-	fi
+	local name=$1 label=$2 root=$MX/$1 dir=$OUT/$1 gcc
 	KVER=$(chroot_kver "$root")
 	gcc=$(cc_text "$root/usr/src/linux-headers-$KVER")
 	mirror "$dir"
@@ -217,7 +221,11 @@ chroot_build() {
 }
 
 target_bullseye() {
-	chroot_build bullseye bullseye bullseye || true
+	if ! chroot_ensure bullseye bullseye; then
+		report FAIL bullseye "cannot set up the chroot (see $MX/bullseye.*.log)"
+		return 0
+	fi
+	chroot_build bullseye bullseye || true
 }
 
 target_host() {
@@ -294,16 +302,27 @@ sid_kernel_locked() {
 	ln -sfn "$root/usr/src/linux-headers-$ver" "$k/build"
 }
 
+# sid moves on: the chroot is refreshed weekly so that it keeps following
+# the newest kernel, and at once when its kernel has left the mirror (the
+# image cannot be fetched any more).
 target_sid() {
-	local ko
-	chroot_build sid sid sid || return 0
-	ko=$OUT/sid/$KO_REL
-	echo "$KVER" > "$OUT/sid.kver"
-	if timed "sid: kernel image" sid_kernel "$KVER"; then
-		cp "$ko" "$AKIDA_CACHE/kernels/$KVER/akida_pcie.ko"
-	else
-		report FAIL "sid-image-$KVER" "cannot fetch linux-image-$KVER"
+	local ver
+	if ! chroot_ensure sid sid 7; then
+		report FAIL sid "cannot set up the chroot (see $MX/sid.*.log)"
+		return 0
 	fi
+	ver=$(chroot_kver "$MX/sid")
+	if ! timed "sid: kernel image" sid_kernel "$ver"; then
+		if ! FORCE_REFRESH=1 chroot_ensure sid sid ||
+		   ! ver=$(chroot_kver "$MX/sid") ||
+		   ! timed "sid: kernel image" sid_kernel "$ver"; then
+			report FAIL "sid-image-$ver" "cannot fetch sid's kernel $ver (see $OUT/sid-image.log)"
+			return 0
+		fi
+	fi
+	chroot_build sid sid || return 0
+	echo "$KVER" > "$OUT/sid.kver"
+	cp "$OUT/sid/$KO_REL" "$AKIDA_CACHE/kernels/$KVER/akida_pcie.ko"
 }
 
 # arm64_tree: $MX/linux-<ver>-arm64, linux-source-6.12 with an arm64 defconfig

@@ -39,6 +39,8 @@ extern "C" {
 #define AKIDA_VERSION_PATCH	0
 
 AKIDA_API const char *akida_version(void);
+/* CLOCK_MONOTONIC in nanoseconds (for timing around library calls). */
+AKIDA_API uint64_t akida_time_ns(void);
 
 /* ------------------------------------------------------------------------ */
 /* Errors                                                                   */
@@ -311,7 +313,7 @@ AKIDA_API int akida_fbz_layer_prop(const struct akida_fbz_layer *l,
 
 /*
  * Serialise a program as an .fbz file (layout B, version "libakida-<ver>";
- * per layer: properties units, inputs, weights_bits, act_bits and
+ * per layer: properties layer_type (3), units, inputs, weights_bits, act_bits and
  * variables weights [O, I, 1, 1], threshold [O], shift [O]). Writes a
  * malloc()ed buffer; akida_program_from_fbz() reads such files back.
  */

@@ -59,6 +59,7 @@ void fake_pci_dev(const char *root, const char *bdf, unsigned int vendor,
 	W("max_link_speed", "5.0 GT/s PCIe\n");
 	W("max_link_width", "1\n");
 	W("numa_node", "-1\n");
+	W("driver_override", "(null)\n");
 	W("resource", "0x00000000fe000000 0x00000000fe3fffff 0x0000000000140204\n"
 	  "0x0000000000000000 0x0000000000000000 0x0000000000000000\n"
 	  "0x00000000fd800000 0x00000000fdbfffff 0x0000000000140204\n");
@@ -82,12 +83,15 @@ void fake_pci_dev(const char *root, const char *bdf, unsigned int vendor,
 	}
 	snprintf(path, sizeof(path), "%s/bus/pci/devices", root);
 	mkdirs(path);
+	fake_write(root, "bus/pci/drivers_probe", "");
 	snprintf(path, sizeof(path), "%s/bus/pci/devices/%s", root, bdf);
 	snprintf(target, sizeof(target), "../../../%s", rel);
 	CHECK(symlink(target, path) == 0);
 	if (driver[0]) {
 		snprintf(path, sizeof(path), "%s/bus/pci/drivers/%s", root, driver);
 		mkdirs(path);
+		snprintf(path, sizeof(path), "bus/pci/drivers/%s/unbind", driver);
+		fake_write(root, path, "");
 		snprintf(path, sizeof(path), "%s/%s/driver", root, rel);
 		snprintf(target, sizeof(target), "../../../../bus/pci/drivers/%s", driver);
 		CHECK(symlink(target, path) == 0);

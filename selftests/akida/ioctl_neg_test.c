@@ -361,6 +361,41 @@ TEST_F(neg, submit_too_many_jobs)
 	akt_set_param("max_file_jobs", old);
 }
 
+TEST_F(neg, submit_pins_more_than_allowed)
+{
+	long long old = akt_param("max_pinned_mb");
+
+	if (old < 0 || akt_set_param("max_pinned_mb", 0))
+		SKIP(return, "cannot set max_pinned_mb (needs root)");
+	/* More than the file may pin, alone: can never run. */
+	SUBMIT_EXPECT(-E2BIG);
+	akt_set_param("max_pinned_mb", old);
+}
+
+TEST_F(neg, submit_pinned_limit_reached)
+{
+	long long old = akt_param("max_pinned_mb");
+	struct aj_model big;
+	struct akida_job_submit s;
+	struct akida_dma_entry ent[2];
+	struct akida_job_wait w;
+	uint64_t id;
+
+	if (old < 0 || akt_set_param("max_pinned_mb", 1))
+		SKIP(return, "cannot set max_pinned_mb (needs root)");
+	/* 64-byte inputs: a batch of 10000 pins about 740 KB. */
+	ASSERT_EQ(0, aj_model_init(self->fd, &big, 14, NULL, 10000));
+	aj_job(&big, &s, ent, AKIDA_JOB_PROGRAM);
+	ASSERT_EQ(0, aj_submit(self->fd, &s, &id));
+	/* A second one would exceed 1 MiB while the first is pending. */
+	s.job_id = 0;
+	EXPECT_EQ(-EAGAIN, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_SUBMIT, &s));
+	EXPECT_EQ(0, aj_wait(self->fd, id, 60000, &w));
+	EXPECT_EQ(0, w.status);
+	akt_set_param("max_pinned_mb", old);
+	aj_model_fini(self->fd, &big);
+}
+
 /* ---- JOB_WAIT ---- */
 
 #define WAIT_EXPECT(err, id_, flags_, pad_) do {				\

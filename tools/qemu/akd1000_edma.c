@@ -407,6 +407,26 @@ static int64_t akd_edma_move(AkdState *s, int dir, int ch, uint64_t budget)
 	return n;
 }
 
+/*
+ * The stop bit (or disabling the engine) halts a running channel at once,
+ * whether it is still walking its list or waiting for its modeled
+ * completion: the channel aborts without an error status.
+ */
+static void akd_edma_halt(AkdState *s, int dir, int ch)
+{
+	AkdEdmaChan *c = akd_ch(s, dir, ch);
+
+	c->stop_req = false;
+	if (!c->running)
+		return;
+	timer_del(c->timer);
+	c->walking = false;
+	c->elem_active = false;
+	c->result = EDMA_RES_ABORT(AKD_EDMA_ERR_NONE);
+	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+	akd_edma_complete(s, dir, ch);
+}
+
 static void akd_edma_bh(void *opaque)
 {
 	AkdState *s = opaque;
@@ -424,14 +444,13 @@ static void akd_edma_bh(void *opaque)
 		uint64_t slice = budget / 4;
 		int steps = 0;
 
+		if (c->stop_req) {
+			akd_edma_halt(s, dir, ch);
+			continue;
+		}
 		while (c->walking && slice && steps++ < 4096) {
 			int64_t n;
 
-			if (c->stop_req) {
-				akd_edma_finish(s, dir, ch,
-						EDMA_RES_ABORT(AKD_EDMA_ERR_NONE));
-				break;
-			}
 			if (!c->elem_active && !akd_edma_fetch(s, dir, ch))
 				break;
 			if (!c->elem_active)
@@ -470,10 +489,8 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 				      "idle\n", akd_dir_name[dir], ch);
 			return;
 		}
-		if (c->walking) {
-			c->stop_req = true;
-			qemu_bh_schedule(e->bh);
-		}
+		c->stop_req = true;
+		qemu_bh_schedule(e->bh);
 		return;
 	}
 	if (!(e->engine_en[dir] & 1)) {
@@ -515,7 +532,7 @@ static void akd_edma_engine_en(AkdState *s, int dir, uint32_t val)
 	for (ch = 0; ch < AKD_EDMA_CHANNELS; ch++) {
 		AkdEdmaChan *c = akd_ch(s, dir, ch);
 
-		if (c->walking) {
+		if (c->running) {
 			c->stop_req = true;
 			qemu_bh_schedule(s->edma.bh);
 		}

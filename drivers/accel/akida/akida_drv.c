@@ -198,9 +198,18 @@ static int akida_map_bars(struct akida_dev *adev)
 	struct pci_dev *pdev = adev->pdev;
 	void __iomem *p;
 
-	p = akida_pcim_iomap_bar(pdev, info->npu_bar, AKIDA_DRIVER_NAME);
-	if (IS_ERR(p))
+	/*
+	 * BAR0 is mapped but not claimed, as BrainChip's driver does: it is
+	 * shared with userspace by design (mmap() of /dev/akidaN), and a
+	 * claimed region cannot be mapped through sysfs (resource0) on kernels
+	 * with CONFIG_IO_STRICT_DEVMEM, which is how the emulator's test
+	 * window is reached.
+	 */
+	p = pcim_iomap(pdev, info->npu_bar, 0);
+	if (!p) {
+		p = IOMEM_ERR_PTR(-ENOMEM);
 		goto err;
+	}
 	adev->bar0 = p;
 	adev->bar0_start = pci_resource_start(pdev, info->npu_bar);
 	adev->bar0_len = pci_resource_len(pdev, info->npu_bar);

@@ -573,7 +573,7 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 	struct akida_edma_stats *st = &e->stats[ch->dir];
 	bool dead = akida_dev_dead(adev);
 	unsigned long flags;
-	u32 status = 0;
+	u32 status = 0, ctl;
 
 	spin_lock_irqsave(&e->lock, flags);
 	if (ch->state != AKIDA_CH_RUNNING) {
@@ -586,8 +586,12 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 	atomic_dec(&e->running[ch->dir]);
 	if (!dead) {
 		status = edma_rd(e, r->int_status);
-		edma_wr(e, r->doorbell, AKIDA_EDMA_DOORBELL_STOP |
-			FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
+		edma_wr(e, AKIDA_EDMA_VIEWPORT_SEL,
+			r->viewport | FIELD_PREP(AKIDA_EDMA_VIEWPORT_CH, ch->id));
+		ctl = edma_rd(e, AKIDA_EDMA_CH_CONTROL1);
+		if (FIELD_GET(AKIDA_EDMA_CTL_CS, ctl) == AKIDA_EDMA_CS_RUNNING)
+			edma_wr(e, r->doorbell, AKIDA_EDMA_DOORBELL_STOP |
+				FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
 		edma_wr(e, r->int_clear,
 			FIELD_PREP(AKIDA_EDMA_INT_DONE, BIT(ch->id)) |
 			FIELD_PREP(AKIDA_EDMA_INT_ABORT, BIT(ch->id)));

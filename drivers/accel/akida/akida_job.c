@@ -1698,6 +1698,32 @@ int akida_job_set_clock(struct akida_dev *adev, u32 mode)
 	return 0;
 }
 
+/* One checked entry of AKIDA_IOCTL_DMA. */
+static int akida_dma_entry_run(struct akida_file *af,
+			       const struct akida_dma_entry *ent)
+{
+	struct akida_dev *adev = af->adev;
+	bool to_dev = ent->dir == AKIDA_DIR_TO_DEVICE;
+	ssize_t done;
+	int idx, ret;
+
+	if (to_dev)
+		akida_job_invalidate(&adev->job, ent->dev_addr, ent->size);
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
+		return ret;
+	done = akida_dma_user(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
+			      AKIDA_DMA_FROM_DEVICE,
+			      u64_to_user_ptr(ent->user_ptr), ent->dev_addr,
+			      ent->size);
+	akida_dev_exit(adev, idx);
+	if (done > 0)
+		akida_count_bytes(&adev->job, &af->job, to_dev, done);
+	if (done < 0)
+		return done;
+	return done == ent->size ? 0 : -EIO;
+}
+
 /**
  * akida_dma_vector() - AKIDA_IOCTL_DMA: run a checked vector of transfers.
  * @af: The file.
@@ -1713,8 +1739,7 @@ int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
 	struct akida_job_engine *eng = &adev->job;
 	struct akida_mem **mems;
 	unsigned int i, n = 0;
-	ssize_t done;
-	int idx, ret = 0;
+	int ret = 0;
 
 	for (i = 0; i < count; i++) {
 		if (ent[i].flags || !ent[i].size ||
@@ -1750,26 +1775,8 @@ int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
 	}
 	mutex_unlock(&eng->mem_lock);
 
-	for (i = 0; !ret && i < count; i++) {
-		bool to_dev = ent[i].dir == AKIDA_DIR_TO_DEVICE;
-
-		if (to_dev)
-			akida_job_invalidate(eng, ent[i].dev_addr, ent[i].size);
-		ret = akida_dev_enter(adev, &idx);
-		if (ret)
-			break;
-		done = akida_dma_user(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
-				      AKIDA_DMA_FROM_DEVICE,
-				      u64_to_user_ptr(ent[i].user_ptr),
-				      ent[i].dev_addr, ent[i].size);
-		akida_dev_exit(adev, idx);
-		if (done > 0)
-			akida_count_bytes(eng, &af->job, to_dev, done);
-		if (done < 0)
-			ret = done;
-		else if (done != ent[i].size)
-			ret = -EIO;
-	}
+	for (i = 0; !ret && i < count; i++)
+		ret = akida_dma_entry_run(af, &ent[i]);
 
 	mutex_lock(&eng->mem_lock);
 	for (i = 0; i < n; i++)

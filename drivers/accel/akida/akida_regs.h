@@ -85,7 +85,7 @@
 #define  AKIDA_EDMA_IMWR_DATA_ODD	GENMASK(31, 16)
 
 /* Channel window, legacy format: select a channel, then use the window. */
-#define AKIDA_EDMA_VIEWPORT_SEL		0x0f8
+#define AKIDA_EDMA_VIEWPORT_SEL		0x0fc
 #define  AKIDA_EDMA_VIEWPORT_READ	BIT(31)
 #define  AKIDA_EDMA_VIEWPORT_CH		GENMASK(2, 0)
 #define AKIDA_EDMA_CH_CONTROL1		0x100

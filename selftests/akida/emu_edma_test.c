@@ -1,0 +1,757 @@
+// SPDX-License-Identifier: GPL-2.0-or-later
+/*
+ * The emulated AKD1000's DesignWare eDMA on its own (no driver): register
+ * paths through the legacy viewport, transfers in both directions on every
+ * channel, linked lists with link elements and the cycle bit, single-block
+ * mode, every AXI target, aborts with their error status and abort IMWr,
+ * masks, the stop bit, the robustness bounds, modeled timing and the DMA
+ * fault injections of the test-control window.
+ *
+ * The eDMA masters guest-physical addresses here, so the tests SKIP when an
+ * IOMMU translates the device's DMA. Runs as root; unbinds akida_pcie and
+ * rebinds it at the end.
+ */
+#include "kselftest_harness.h"
+#include "emu_util.h"
+
+#define LIST_BASE	0x20001000u	/* lists: 0x1000 per channel */
+#define DATA_BASE	0x20100000u	/* chip-side data */
+#define PG		4096u
+#define DONE(ch)	(1u << (ch))
+#define ABORT(ch)	(1u << (16 + (ch)))
+#define HOST_HOLE	(1ull << 45)	/* no memory there */
+
+FIXTURE(edma) {
+	struct emu_dev d;
+	uint32_t timing;	/* the mode to restore */
+	struct emu_page src, dst, imwr;
+};
+
+FIXTURE_SETUP(edma)
+{
+	if (geteuid())
+		SKIP(return, "needs root");
+	if (emu_find(&self->d))
+		SKIP(return, "no emulated AKD1000 (1e7c:bca1)");
+	if (emu_iommu_on(&self->d))
+		SKIP(return, "an IOMMU translates DMA; these tests need physical addresses");
+	ASSERT_EQ(0, emu_open(&self->d));
+	ASSERT_EQ(0, emu_page_alloc(&self->src));
+	ASSERT_EQ(0, emu_page_alloc(&self->dst));
+	ASSERT_EQ(0, emu_page_alloc(&self->imwr));
+	emu_atu_default(&self->d);
+	self->timing = emu_tw_r(&self->d, AKIDA_EMU_TIMING);
+	emu_tw_w(&self->d, AKIDA_EMU_TIMING, 0);
+	emu_tw_w(&self->d, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_CLEAR_FAULTS |
+		 AKIDA_EMU_CTRL_RESET_COUNTERS);
+}
+
+FIXTURE_TEARDOWN(edma)
+{
+	if (self->d.cfg >= 0)
+		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
+	emu_page_free(&self->src);
+	emu_page_free(&self->dst);
+	emu_page_free(&self->imwr);
+	if (self->d.bdf[0])
+		emu_close(&self->d);
+}
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static void ch_sel(struct emu_dev *d, int dir, int ch)
+{
+	emu_edma_w(d, EMU_E_VIEWPORT, (dir == EMU_RD ? 1u << 31 : 0) | ch);
+}
+
+static uint32_t ch_r(struct emu_dev *d, int dir, int ch, uint32_t off)
+{
+	ch_sel(d, dir, ch);
+	return emu_edma_r(d, off);
+}
+
+static void ch_w(struct emu_dev *d, int dir, int ch, uint32_t off, uint32_t v)
+{
+	ch_sel(d, dir, ch);
+	emu_edma_w(d, off, v);
+}
+
+static uint32_t imwr_data(int dir, int ch)
+{
+	return 0x1000 + dir * 0x10 + ch;
+}
+
+static volatile uint32_t *done_word(struct emu_page *imwr, int dir)
+{
+	return (volatile uint32_t *)(imwr->va + 0x100 * dir);
+}
+
+static volatile uint32_t *abort_word(struct emu_page *imwr, int dir)
+{
+	return (volatile uint32_t *)(imwr->va + 0x800 + 0x100 * dir);
+}
+
+/* Engine on, interrupts unmasked, IMWr to @imwr, LL errors reported. */
+static void dma_on(struct emu_dev *d, struct emu_page *imwr, int dir)
+{
+	uint64_t done = imwr->pa + 0x100 * dir, abrt = imwr->pa + 0x800 + 0x100 * dir;
+
+	memset((void *)imwr->va, 0, PG);
+	emu_edma_w(d, EMU_E_ENGINE_EN(dir), 1);
+	emu_edma_w(d, EMU_E_INT_MASK(dir), 0);
+	emu_edma_w(d, EMU_E_LL_ERR_EN(dir), 0x3);
+	emu_edma_w(d, EMU_E_DONE_IMWR(dir), (uint32_t)done);
+	emu_edma_w(d, EMU_E_DONE_IMWR(dir) + 4, (uint32_t)(done >> 32));
+	emu_edma_w(d, EMU_E_ABORT_IMWR(dir), (uint32_t)abrt);
+	emu_edma_w(d, EMU_E_ABORT_IMWR(dir) + 4, (uint32_t)(abrt >> 32));
+	emu_edma_w(d, EMU_E_IMWR_DATA(dir),
+		   imwr_data(dir, 0) | imwr_data(dir, 1) << 16);
+	emu_edma_w(d, EMU_E_INT_CLEAR(dir), 0x00ff00ff);
+}
+
+static void put_data(struct emu_dev *d, uint32_t at, uint32_t ctrl,
+		     uint32_t size, uint64_t sar, uint64_t dar)
+{
+	volatile uint32_t *p = (volatile uint32_t *)emu_lpddr(d, at);
+
+	p[0] = ctrl;
+	p[1] = size;
+	p[2] = (uint32_t)sar;
+	p[3] = (uint32_t)(sar >> 32);
+	p[4] = (uint32_t)dar;
+	p[5] = (uint32_t)(dar >> 32);
+}
+
+static void put_link(struct emu_dev *d, uint32_t at, uint32_t ctrl,
+		     uint64_t llp)
+{
+	volatile uint32_t *p = (volatile uint32_t *)emu_lpddr(d, at);
+
+	p[0] = ctrl | EMU_LLP;
+	p[1] = 0;
+	p[2] = (uint32_t)llp;
+	p[3] = (uint32_t)(llp >> 32);
+}
+
+static uint32_t list_of(int dir, int ch)
+{
+	return LIST_BASE + 0x1000 * (dir * 2 + ch);
+}
+
+/* CCS|LLE, the list pointer, the doorbell (the kernel's start sequence). */
+static void start(struct emu_dev *d, int dir, int ch, uint64_t llp)
+{
+	ch_w(d, dir, ch, EMU_E_CH_CTRL1, EMU_CCS | EMU_LLE);
+	ch_w(d, dir, ch, EMU_E_CH_LLP, (uint32_t)llp);
+	ch_w(d, dir, ch, EMU_E_CH_LLP + 4, (uint32_t)(llp >> 32));
+	emu_edma_w(d, EMU_E_DOORBELL(dir), ch);
+}
+
+/* Wait for the done or abort bit of @ch; returns the status. */
+static uint32_t wait_ch(struct emu_dev *d, int dir, int ch, unsigned int ms)
+{
+	uint64_t end = emu_now_ns() + ms * 1000000ull;
+	uint32_t v;
+
+	for (;;) {
+		v = emu_edma_r(d, EMU_E_INT_STATUS(dir));
+		if ((v & (DONE(ch) | ABORT(ch))) || emu_now_ns() > end)
+			return v;
+		usleep(100);
+	}
+}
+
+/* One data element, LIE|RIE, ended by a link element the channel stops at. */
+static void one_element(struct emu_dev *d, int dir, int ch, uint32_t size,
+			uint64_t sar, uint64_t dar)
+{
+	uint32_t l = list_of(dir, ch);
+
+	put_data(d, l, EMU_CB | EMU_LIE | EMU_RIE, size, sar, dar);
+	put_link(d, l + 24, EMU_TCB, l);	/* CB clear: the end */
+}
+
+static void fill(volatile uint8_t *p, size_t n, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		p[i] = (uint8_t)(seed + i * 7);
+}
+
+static bool check(volatile uint8_t *p, size_t n, uint8_t seed)
+{
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		if (p[i] != (uint8_t)(seed + i * 7))
+			return false;
+	return true;
+}
+
+/* ---- registers ----------------------------------------------------------- */
+
+TEST_F(edma, registers)
+{
+	struct emu_dev *d = &self->d;
+	int dir, ch;
+
+	EXPECT_EQ(0x00020002u, emu_edma_r(d, EMU_E_CTRL));
+	emu_edma_w(d, EMU_E_CTRL, 0);
+	EXPECT_EQ(0x00020002u, emu_edma_r(d, EMU_E_CTRL));
+	for (dir = 0; dir < 2; dir++) {
+		emu_edma_w(d, EMU_E_ENGINE_EN(dir), 1);
+		EXPECT_EQ(1u, emu_edma_r(d, EMU_E_ENGINE_EN(dir)));
+		emu_edma_w(d, EMU_E_INT_MASK(dir), 0xffffffff);
+		EXPECT_EQ(0x00ff00ffu, emu_edma_r(d, EMU_E_INT_MASK(dir)));
+		emu_edma_w(d, EMU_E_DONE_IMWR(dir), 0x11223344 + dir);
+		emu_edma_w(d, EMU_E_DONE_IMWR(dir) + 4, 0x55 + dir);
+		emu_edma_w(d, EMU_E_ABORT_IMWR(dir), 0x66778899 + dir);
+		emu_edma_w(d, EMU_E_ABORT_IMWR(dir) + 4, 0xaa + dir);
+		emu_edma_w(d, EMU_E_IMWR_DATA(dir), 0xbeef0000 + dir);
+		emu_edma_w(d, EMU_E_IMWR_DATA(dir) + 12, 0xcafe0000 + dir);
+		emu_edma_w(d, EMU_E_LL_ERR_EN(dir), 0x3);
+	}
+	for (dir = 0; dir < 2; dir++) {
+		EXPECT_EQ(0x11223344u + dir, emu_edma_r(d, EMU_E_DONE_IMWR(dir)));
+		EXPECT_EQ(0x55u + dir, emu_edma_r(d, EMU_E_DONE_IMWR(dir) + 4));
+		EXPECT_EQ(0x66778899u + dir, emu_edma_r(d, EMU_E_ABORT_IMWR(dir)));
+		EXPECT_EQ(0xaau + dir, emu_edma_r(d, EMU_E_ABORT_IMWR(dir) + 4));
+		EXPECT_EQ(0xbeef0000u + dir, emu_edma_r(d, EMU_E_IMWR_DATA(dir)));
+		EXPECT_EQ(0xcafe0000u + dir, emu_edma_r(d, EMU_E_IMWR_DATA(dir) + 12));
+		EXPECT_EQ(0x3u, emu_edma_r(d, EMU_E_LL_ERR_EN(dir)));
+		/* Status registers are read-only. */
+		emu_edma_w(d, EMU_E_INT_STATUS(dir), 0xffffffff);
+		EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(dir)));
+		emu_edma_w(d, EMU_E_ERR_STATUS(dir), 0xffffffff);
+		EXPECT_EQ(0u, emu_edma_r(d, EMU_E_ERR_STATUS(dir)));
+	}
+	/* Each channel's context through the viewport. */
+	for (dir = 0; dir < 2; dir++)
+		for (ch = 0; ch < 2; ch++) {
+			uint32_t tag = 0x100 * (dir * 2 + ch);
+
+			ch_w(d, dir, ch, EMU_E_CH_SIZE, tag + 1);
+			ch_w(d, dir, ch, EMU_E_CH_SAR, tag + 2);
+			ch_w(d, dir, ch, EMU_E_CH_SAR + 4, tag + 3);
+			ch_w(d, dir, ch, EMU_E_CH_DAR, tag + 4);
+			ch_w(d, dir, ch, EMU_E_CH_DAR + 4, tag + 5);
+			ch_w(d, dir, ch, EMU_E_CH_LLP, tag + 6);
+			ch_w(d, dir, ch, EMU_E_CH_LLP + 4, tag + 7);
+			ch_w(d, dir, ch, EMU_E_CH_CTRL1, EMU_CCS | EMU_LLE | (3u << 5));
+		}
+	for (dir = 0; dir < 2; dir++)
+		for (ch = 0; ch < 2; ch++) {
+			uint32_t tag = 0x100 * (dir * 2 + ch);
+
+			EXPECT_EQ(tag + 1, ch_r(d, dir, ch, EMU_E_CH_SIZE));
+			EXPECT_EQ(tag + 2, ch_r(d, dir, ch, EMU_E_CH_SAR));
+			EXPECT_EQ(tag + 3, ch_r(d, dir, ch, EMU_E_CH_SAR + 4));
+			EXPECT_EQ(tag + 4, ch_r(d, dir, ch, EMU_E_CH_DAR));
+			EXPECT_EQ(tag + 5, ch_r(d, dir, ch, EMU_E_CH_DAR + 4));
+			EXPECT_EQ(tag + 6, ch_r(d, dir, ch, EMU_E_CH_LLP));
+			EXPECT_EQ(tag + 7, ch_r(d, dir, ch, EMU_E_CH_LLP + 4));
+			/* CS is read-only (0 after reset). */
+			EXPECT_EQ(EMU_CCS | EMU_LLE,
+				  ch_r(d, dir, ch, EMU_E_CH_CTRL1));
+		}
+	EXPECT_EQ((1u << 31) | 1, emu_edma_r(d, EMU_E_VIEWPORT));
+	/* Channel 3 does not exist. */
+	ch_w(d, EMU_WR, 3, EMU_E_CH_SAR, 0x1234);
+	EXPECT_EQ(0u, ch_r(d, EMU_WR, 3, EMU_E_CH_SAR));
+}
+
+/* ---- transfers ----------------------------------------------------------- */
+
+static void transfer_each(struct __test_metadata *_metadata,
+			  FIXTURE_DATA(edma) *self, int dir, int ch)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t axi = DATA_BASE + 0x10000 * (dir * 2 + ch);
+	uint32_t st, ctrl1;
+	uint8_t seed = 0x31 + dir * 2 + ch;
+
+	dma_on(d, &self->imwr, dir);
+	if (dir == EMU_RD) {
+		fill(self->src.va, PG, seed);
+		memset((void *)emu_lpddr(d, axi), 0, PG);
+		one_element(d, dir, ch, PG, self->src.pa, axi);
+	} else {
+		fill(emu_lpddr(d, axi), PG, seed);
+		memset((void *)self->dst.va, 0, PG);
+		one_element(d, dir, ch, PG, axi, self->dst.pa);
+	}
+	start(d, dir, ch, list_of(dir, ch));
+	st = wait_ch(d, dir, ch, 2000);
+	EXPECT_EQ(DONE(ch), st);
+	EXPECT_TRUE(check(dir == EMU_RD ? emu_lpddr(d, axi) : self->dst.va,
+			  PG, seed));
+	/* The done IMWr carries this channel's data. */
+	EXPECT_EQ(imwr_data(dir, ch), emu_wait_word((volatile uint8_t *)
+						    done_word(&self->imwr, dir), 500));
+	EXPECT_EQ(0u, *abort_word(&self->imwr, dir));
+	ctrl1 = ch_r(d, dir, ch, EMU_E_CH_CTRL1);
+	EXPECT_EQ(3u, EMU_CS(ctrl1));		/* stopped */
+	/* The channel stopped at the link element (its CB did not match). */
+	EXPECT_EQ(list_of(dir, ch) + 24, ch_r(d, dir, ch, EMU_E_CH_LLP));
+	emu_edma_w(d, EMU_E_INT_CLEAR(dir), DONE(ch));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(dir)));
+}
+
+TEST_F(edma, each_direction_and_channel)
+{
+	struct emu_dev *d = &self->d;
+	int dir, ch;
+
+	for (dir = 0; dir < 2; dir++)
+		for (ch = 0; ch < 2; ch++)
+			transfer_each(_metadata, self, dir, ch);
+	EXPECT_EQ(4u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
+	EXPECT_EQ(4u * PG, emu_counter(d, AKIDA_EMU_CNT_DMA_BYTES));
+	EXPECT_EQ(2u * PG, emu_counter(d, AKIDA_EMU_CNT_H2D_BYTES));
+	EXPECT_EQ(2u * PG, emu_counter(d, AKIDA_EMU_CNT_D2H_BYTES));
+	EXPECT_EQ(4u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	/* 0.5 us + bytes / 450 MB/s per element. */
+	EXPECT_EQ(4u * (500 + PG * 20 / 9), emu_counter(d, AKIDA_EMU_CNT_DMA_NS));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_DMA_ABORTS));
+}
+
+TEST_F(edma, list_with_links_and_cycle_bit)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = list_of(EMU_RD, 0), l2 = l + 0x200, ctrl1;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	fill(self->src.va, PG, 0x77);
+	memset((void *)emu_lpddr(d, DATA_BASE), 0, 3 * 1024);
+	/* Three 1 KiB pieces of the page, in reverse order, over two lists. */
+	put_data(d, l, EMU_CB, 1024, self->src.pa + 2048, DATA_BASE);
+	put_data(d, l + 24, EMU_CB, 1024, self->src.pa + 1024, DATA_BASE + 1024);
+	put_link(d, l + 48, EMU_CB | EMU_TCB, l2);	/* toggles CCS to 0 */
+	put_data(d, l2, EMU_LIE | EMU_RIE, 1024, self->src.pa, DATA_BASE + 2048);
+	put_data(d, l2 + 24, EMU_CB, 1024, self->src.pa, DATA_BASE + 4096);
+	start(d, EMU_RD, 0, l);
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 2000));
+	EXPECT_TRUE(check(emu_lpddr(d, DATA_BASE), 1024, (uint8_t)(0x77 + 2048 * 7)));
+	EXPECT_TRUE(check(emu_lpddr(d, DATA_BASE + 1024), 1024, (uint8_t)(0x77 + 1024 * 7)));
+	EXPECT_TRUE(check(emu_lpddr(d, DATA_BASE + 2048), 1024, 0x77));
+	/* The element with CB=1 after the toggle was not consumed. */
+	EXPECT_EQ(0u, *(volatile uint32_t *)emu_lpddr(d, DATA_BASE + 4096));
+	ctrl1 = ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1);
+	EXPECT_EQ(0u, ctrl1 & EMU_CCS);
+	EXPECT_EQ(l2 + 24, ch_r(d, EMU_RD, 0, EMU_E_CH_LLP));
+	EXPECT_EQ(imwr_data(EMU_RD, 0),
+		  emu_wait_word((volatile uint8_t *)done_word(&self->imwr, EMU_RD), 500));
+	EXPECT_EQ(3u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
+	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+}
+
+TEST_F(edma, empty_list_stops_silently)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = list_of(EMU_WR, 1);
+
+	dma_on(d, &self->imwr, EMU_WR);
+	memset((void *)self->dst.va, 0xee, PG);
+	/* CB=0 while CCS=1: nothing for the channel to do. */
+	put_data(d, l, EMU_LIE | EMU_RIE, PG, DATA_BASE, self->dst.pa);
+	start(d, EMU_WR, 1, l);
+	usleep(100000);
+	EXPECT_EQ(3u, EMU_CS(ch_r(d, EMU_WR, 1, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
+	EXPECT_EQ(0xeeu, self->dst.va[0]);
+	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_WR));
+}
+
+TEST_F(edma, single_block_mode)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	fill(self->src.va, 512, 0x12);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_CTRL1, EMU_LIE | EMU_RIE);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SIZE, 512);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SAR, (uint32_t)self->src.pa);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SAR + 4, (uint32_t)(self->src.pa >> 32));
+	ch_w(d, EMU_RD, 1, EMU_E_CH_DAR, DATA_BASE + 0x8000);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_DAR + 4, 0);
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), 1);
+	EXPECT_EQ(DONE(1), wait_ch(d, EMU_RD, 1, 2000));
+	EXPECT_TRUE(check(emu_lpddr(d, DATA_BASE + 0x8000), 512, 0x12));
+	EXPECT_EQ(0u, ch_r(d, EMU_RD, 1, EMU_E_CH_SIZE));
+	EXPECT_EQ(imwr_data(EMU_RD, 1),
+		  emu_wait_word((volatile uint8_t *)done_word(&self->imwr, EMU_RD), 500));
+}
+
+TEST_F(edma, every_axi_target)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_WR);
+	dma_on(d, &self->imwr, EMU_RD);
+	/* NPU registers: DEVICE_ID and NP_COUNT. */
+	memset((void *)self->dst.va, 0, PG);
+	one_element(d, EMU_WR, 0, 4, EMU_AXI_NPU, self->dst.pa);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	EXPECT_EQ(0x194000a1u, *(volatile uint32_t *)self->dst.va);
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(0));
+	one_element(d, EMU_WR, 0, 4, EMU_AXI_NPU + 0x10c0, self->dst.pa + 8);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	EXPECT_EQ(80u, *(volatile uint32_t *)(self->dst.va + 8));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(0));
+	/* DBI: the eDMA's own CTRL register. */
+	one_element(d, EMU_WR, 0, 4, EMU_AXI_DBI + 0x970 + 8, self->dst.pa + 16);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	EXPECT_EQ(0x00020002u, *(volatile uint32_t *)(self->dst.va + 16));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(0));
+	/* NPU register write by DMA: an NP_CONFIG word. */
+	*(volatile uint32_t *)self->src.va = 0x600dcafe;
+	one_element(d, EMU_RD, 0, 4, self->src.pa, EMU_AXI_NPU + 0xe010);
+	start(d, EMU_RD, 0, list_of(EMU_RD, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 2000));
+	EXPECT_EQ(0x600dcafeu, emu_npu_r(d, 0xe010));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_RD), DONE(0));
+	/* SRAM, there and back. */
+	fill(self->src.va, PG, 0x5c);
+	one_element(d, EMU_RD, 0, PG, self->src.pa, EMU_AXI_SRAM + 0x60000);
+	start(d, EMU_RD, 0, list_of(EMU_RD, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 2000));
+	memset((void *)self->dst.va, 0, PG);
+	one_element(d, EMU_WR, 1, PG, EMU_AXI_SRAM + 0x60000, self->dst.pa);
+	start(d, EMU_WR, 1, list_of(EMU_WR, 1));
+	EXPECT_EQ(DONE(1), wait_ch(d, EMU_WR, 1, 2000));
+	EXPECT_TRUE(check(self->dst.va, PG, 0x5c));
+	/* A list in SRAM. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(1));
+	memset((void *)self->dst.va, 0, PG);
+	emu_atu_map(d, 2, 4, EMU_AXI_SRAM);
+	put_data(d, EMU_AXI_LPDDR + 0x100, EMU_CB | EMU_LIE | EMU_RIE, 64,
+		 EMU_AXI_SRAM + 0x60000, self->dst.pa);
+	put_link(d, EMU_AXI_LPDDR + 0x100 + 24, 0, 0);
+	emu_atu_default(d);
+	start(d, EMU_WR, 1, EMU_AXI_SRAM + 0x100);
+	EXPECT_EQ(DONE(1), wait_ch(d, EMU_WR, 1, 2000));
+	EXPECT_TRUE(check(self->dst.va, 64, 0x5c));
+}
+
+/* ---- aborts ------------------------------------------------------------------ */
+
+/* Run one element, expect an abort with @err in the error status. */
+static void expect_abort(struct __test_metadata *_metadata,
+			 FIXTURE_DATA(edma) *self, int dir, int ch,
+			 uint32_t err_lo, uint32_t err_hi)
+{
+	struct emu_dev *d = &self->d;
+
+	start(d, dir, ch, list_of(dir, ch));
+	EXPECT_EQ(ABORT(ch), wait_ch(d, dir, ch, 2000));
+	EXPECT_EQ(err_lo, emu_edma_r(d, EMU_E_ERR_STATUS(dir)));
+	if (dir == EMU_RD)
+		EXPECT_EQ(err_hi, emu_edma_r(d, EMU_E_RD_ERR_HI));
+	EXPECT_EQ(2u, EMU_CS(ch_r(d, dir, ch, EMU_E_CH_CTRL1)));	/* halted */
+	EXPECT_EQ(imwr_data(dir, ch),
+		  emu_wait_word((volatile uint8_t *)abort_word(&self->imwr, dir), 500));
+	EXPECT_EQ(0u, *done_word(&self->imwr, dir));
+	/* Clearing the abort clears the error status. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(dir), ABORT(ch));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(dir)));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_ERR_STATUS(dir)));
+	if (dir == EMU_RD)
+		EXPECT_EQ(0u, emu_edma_r(d, EMU_E_RD_ERR_HI));
+	*abort_word(&self->imwr, dir) = 0;
+}
+
+TEST_F(edma, abort_bad_axi_address)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t end = EMU_AXI_LPDDR + (uint32_t)d->bar_size[4];
+
+	dma_on(d, &self->imwr, EMU_RD);
+	dma_on(d, &self->imwr, EMU_WR);
+	memset((void *)self->dst.va, 0x99, PG);
+	/* Past the end of LPDDR: an AXI write error on a read channel. */
+	one_element(d, EMU_RD, 1, 64, self->src.pa, end);
+	expect_abort(_metadata, self, EMU_RD, 1, 1u << 1, 0);
+	/* Straddling the end of LPDDR. */
+	one_element(d, EMU_RD, 0, 64, self->src.pa, end - 32);
+	expect_abort(_metadata, self, EMU_RD, 0, 1u << 0, 0);
+	/* Nothing at AXI 0x1000: an AXI read error on a write channel. */
+	one_element(d, EMU_WR, 1, 64, 0x1000, self->dst.pa);
+	expect_abort(_metadata, self, EMU_WR, 1, 1u << 1, 0);
+	/* The DBI is read-only to the eDMA. */
+	one_element(d, EMU_RD, 0, 4, self->src.pa, EMU_AXI_DBI + 0x970);
+	expect_abort(_metadata, self, EMU_RD, 0, 1u << 0, 0);
+	/* Unaligned register access. */
+	one_element(d, EMU_WR, 0, 2, EMU_AXI_NPU, self->dst.pa);
+	expect_abort(_metadata, self, EMU_WR, 0, 1u << 0, 0);
+	/* The host page was never written. */
+	EXPECT_EQ(0x99u, self->dst.va[0]);
+	EXPECT_EQ(5u, emu_counter(d, AKIDA_EMU_CNT_DMA_ABORTS));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
+}
+
+TEST_F(edma, abort_bad_host_address)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	dma_on(d, &self->imwr, EMU_WR);
+	/* Reading a host address nothing answers: unsupported request. */
+	one_element(d, EMU_RD, 0, 64, HOST_HOLE, DATA_BASE);
+	expect_abort(_metadata, self, EMU_RD, 0, 0, 1u << 0);
+	/* Writing there: the write channel's data error. */
+	one_element(d, EMU_WR, 1, 64, DATA_BASE, HOST_HOLE);
+	expect_abort(_metadata, self, EMU_WR, 1, 1u << 1, 0);
+	/* A range that wraps the 64-bit host space. */
+	one_element(d, EMU_RD, 1, 64, ~0ull - 16, DATA_BASE);
+	expect_abort(_metadata, self, EMU_RD, 1, 0, 1u << 1);
+}
+
+TEST_F(edma, abort_element_fetch)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	dma_on(d, &self->imwr, EMU_WR);
+	/* The list pointer points at no memory. */
+	start(d, EMU_RD, 1, 0x05000000);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_RD, 1, 2000));
+	EXPECT_EQ(1u << 17, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_RD)));
+	EXPECT_EQ(imwr_data(EMU_RD, 1),
+		  emu_wait_word((volatile uint8_t *)abort_word(&self->imwr, EMU_RD), 500));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_RD), ABORT(1));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_RD)));
+	/* A link element that leads off the end of LPDDR. */
+	put_link(d, list_of(EMU_WR, 0), EMU_CB,
+		 EMU_AXI_LPDDR + d->bar_size[4] - 8);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(ABORT(0), wait_ch(d, EMU_WR, 0, 2000));
+	EXPECT_EQ(1u << 16, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_WR)));
+}
+
+TEST_F(edma, abort_cyclic_list_is_bounded)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = list_of(EMU_RD, 0);
+	uint64_t t0 = emu_now_ns();
+
+	dma_on(d, &self->imwr, EMU_RD);
+	/* A link element that links to itself without toggling: endless. */
+	put_link(d, l, EMU_CB, l);
+	start(d, EMU_RD, 0, l);
+	EXPECT_EQ(ABORT(0), wait_ch(d, EMU_RD, 0, 20000));
+	EXPECT_EQ(1u << 16, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_RD)));
+	EXPECT_LT(emu_now_ns() - t0, 20000000000ull);
+	/* The same with data elements: 2 elements in a loop, each moving bytes. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_RD), ABORT(0));
+	put_data(d, l, EMU_CB, 16, self->src.pa, DATA_BASE);
+	put_link(d, l + 24, EMU_CB, l);
+	start(d, EMU_RD, 0, l);
+	EXPECT_EQ(ABORT(0), wait_ch(d, EMU_RD, 0, 20000));
+	EXPECT_EQ(1u << 16, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_RD)));
+	EXPECT_EQ(32768u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
+}
+
+TEST_F(edma, injected_faults)
+{
+	struct emu_dev *d = &self->d;
+	static const struct {
+		int dir;
+		uint32_t kind, lo, hi;
+	} c[] = {
+		{ EMU_RD, AKIDA_EMU_ERR_READ, 0, 1 },
+		{ EMU_RD, AKIDA_EMU_ERR_WRITE, 1, 0 },
+		{ EMU_RD, AKIDA_EMU_ERR_LL_FETCH, 1u << 16, 0 },
+		{ EMU_WR, AKIDA_EMU_ERR_READ, 1, 0 },
+		{ EMU_WR, AKIDA_EMU_ERR_WRITE, 1, 0 },
+		{ EMU_WR, AKIDA_EMU_ERR_LL_FETCH, 1u << 16, 0 },
+	};
+	unsigned int i;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	dma_on(d, &self->imwr, EMU_WR);
+	for (i = 0; i < sizeof(c) / sizeof(c[0]); i++) {
+		int dir = c[i].dir;
+
+		if (dir == EMU_RD)
+			one_element(d, dir, 0, 64, self->src.pa, DATA_BASE);
+		else
+			one_element(d, dir, 0, 64, DATA_BASE, self->dst.pa);
+		emu_tw_w(d, AKIDA_EMU_FAULT_DMA_ERRSTATUS, c[i].kind);
+		emu_tw_w(d, AKIDA_EMU_FAULT_DMA_ABORT, 1);
+		expect_abort(_metadata, self, dir, 0, c[i].lo, c[i].hi);
+		EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_DMA_ABORT));
+		/* The next transfer works again. */
+		start(d, dir, 0, list_of(dir, 0));
+		EXPECT_EQ(DONE(0), wait_ch(d, dir, 0, 2000));
+		emu_edma_w(d, EMU_E_INT_CLEAR(dir), DONE(0));
+		*done_word(&self->imwr, dir) = 0;
+	}
+	/* N elements: the next two fail, the third does not. */
+	emu_tw_w(d, AKIDA_EMU_FAULT_DMA_ABORT, 2);
+	for (i = 0; i < 3; i++) {
+		start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+		EXPECT_EQ(i < 2 ? ABORT(0) : DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+		emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), 0x00ff00ff);
+	}
+}
+
+/* ---- masks, stop, races ----------------------------------------------------- */
+
+TEST_F(edma, masked_interrupts_post_no_imwr)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_WR);
+	emu_edma_w(d, EMU_E_INT_MASK(EMU_WR), DONE(0) | ABORT(0));
+	one_element(d, EMU_WR, 0, 64, DATA_BASE, self->dst.pa);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	usleep(20000);
+	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_WR));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(0));
+	one_element(d, EMU_WR, 0, 64, 0x1000, self->dst.pa);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(ABORT(0), wait_ch(d, EMU_WR, 0, 2000));
+	usleep(20000);
+	EXPECT_EQ(0u, *abort_word(&self->imwr, EMU_WR));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), ABORT(0));
+	/* Unmasked but linked-list abort reporting (LLRAIE) off. */
+	emu_edma_w(d, EMU_E_INT_MASK(EMU_WR), 0);
+	emu_edma_w(d, EMU_E_LL_ERR_EN(EMU_WR), 0);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(ABORT(0), wait_ch(d, EMU_WR, 0, 2000));
+	usleep(20000);
+	EXPECT_EQ(0u, *abort_word(&self->imwr, EMU_WR));
+	/* LIE without RIE: local interrupt only. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), ABORT(0));
+	put_data(d, list_of(EMU_WR, 0), EMU_CB | EMU_LIE, 64, DATA_BASE,
+		 self->dst.pa);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	usleep(20000);
+	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_WR));
+}
+
+TEST_F(edma, busy_until_completion)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t ctrl1;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	one_element(d, EMU_RD, 0, 64, self->src.pa, DATA_BASE);
+	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 300000);
+	start(d, EMU_RD, 0, list_of(EMU_RD, 0));
+	/* Right after the doorbell: running, no status, no IMWr. */
+	ctrl1 = ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1);
+	EXPECT_EQ(1u, EMU_CS(ctrl1));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
+	/* Writes to a running channel and a second doorbell are ignored. */
+	ch_w(d, EMU_RD, 0, EMU_E_CH_LLP, 0x12345678);
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), 0);
+	usleep(100000);
+	/* The list was walked (the delay is consumed) but not completed. */
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_DELAY_US));
+	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
+	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_RD));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 3000));
+	EXPECT_EQ(3u, EMU_CS(ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1)));
+	EXPECT_NE(0x12345678u, ch_r(d, EMU_RD, 0, EMU_E_CH_LLP));
+	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
+}
+
+TEST_F(edma, stop_bit_halts)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_WR);
+	one_element(d, EMU_WR, 1, 64, DATA_BASE, self->dst.pa);
+	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 2000000);
+	start(d, EMU_WR, 1, list_of(EMU_WR, 1));
+	usleep(50000);
+	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_WR, 1, EMU_E_CH_CTRL1)));
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_WR), (1u << 31) | 1);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_WR, 1, 1000));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_WR)));
+	EXPECT_EQ(2u, EMU_CS(ch_r(d, EMU_WR, 1, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(imwr_data(EMU_WR, 1),
+		  emu_wait_word((volatile uint8_t *)abort_word(&self->imwr, EMU_WR), 500));
+}
+
+TEST_F(edma, doorbells_that_do_nothing)
+{
+	struct emu_dev *d = &self->d;
+
+	dma_on(d, &self->imwr, EMU_RD);
+	memset((void *)emu_lpddr(d, DATA_BASE), 0, 64);
+	fill(self->src.va, 64, 1);
+	one_element(d, EMU_RD, 0, 64, self->src.pa, DATA_BASE);
+	/* Engine disabled. */
+	emu_edma_w(d, EMU_E_ENGINE_EN(EMU_RD), 0);
+	start(d, EMU_RD, 0, list_of(EMU_RD, 0));
+	/* A channel that does not exist. */
+	emu_edma_w(d, EMU_E_ENGINE_EN(EMU_RD), 1);
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), 5);
+	/* Stop on an idle channel. */
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), (1u << 31) | 1);
+	usleep(100000);
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
+	EXPECT_EQ(0u, EMU_CS(ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(0u, *(volatile uint32_t *)emu_lpddr(d, DATA_BASE));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
+}
+
+TEST_F(edma, fault_drop_and_delay)
+{
+	struct emu_dev *d = &self->d;
+	uint64_t t0;
+
+	dma_on(d, &self->imwr, EMU_WR);
+	one_element(d, EMU_WR, 0, 64, DATA_BASE, self->dst.pa);
+	emu_tw_w(d, AKIDA_EMU_FAULT_DROP, 1);
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	usleep(20000);
+	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_WR));
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_DROP));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(0));
+	/* The next one is delayed by 200 ms and then posts its IMWr. */
+	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 200000);
+	t0 = emu_now_ns();
+	start(d, EMU_WR, 0, list_of(EMU_WR, 0));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 3000));
+	EXPECT_GE(emu_now_ns() - t0, 190000000ull);
+	EXPECT_EQ(imwr_data(EMU_WR, 0),
+		  emu_wait_word((volatile uint8_t *)done_word(&self->imwr, EMU_WR), 500));
+	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+}
+
+TEST_F(edma, modeled_timing)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = 0x20200000u, n = 4096, i;
+	uint64_t t0, el = 500 + PG * 20 / 9;
+
+	/* 4096 elements of 4 KiB into one host page: 39 ms of link time. */
+	dma_on(d, &self->imwr, EMU_WR);
+	for (i = 0; i < n; i++)
+		put_data(d, l + 24 * i, EMU_CB | (i == n - 1 ? EMU_LIE | EMU_RIE : 0),
+			 PG, DATA_BASE, self->dst.pa);
+	put_link(d, l + 24 * n, 0, l);
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	t0 = emu_now_ns();
+	start(d, EMU_WR, 0, l);
+	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_WR, 0, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 5000));
+	EXPECT_GE(emu_now_ns() - t0, n * el - 1000000);
+	EXPECT_EQ(n * el, emu_counter(d, AKIDA_EMU_CNT_DMA_NS));
+	EXPECT_EQ((uint64_t)n * PG, emu_counter(d, AKIDA_EMU_CNT_D2H_BYTES));
+}
+
+TEST_HARNESS_MAIN

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: MIT
+/*
+ * libakida's kernel backend against the emulated AKD1000: discovery,
+ * capabilities, registers, DMA loopback, inference and weight updates
+ * compared byte for byte with the CPU golden model.
+ */
+#include "kselftest_harness.h"
+#include "lib_util.h"
+
+FIXTURE(kdev) {
+	struct akida_device *dev;
+	struct akida_device_info info;
+};
+
+FIXTURE_SETUP(kdev)
+{
+	const char *why;
+
+	self->dev = NULL;
+	if (lib_first_device(&self->info, &why))
+		SKIP(return, "%s", why);
+	if (strcmp(self->info.driver, "akida_pcie") || !self->info.devnode[0])
+		SKIP(return, "akida_pcie is not bound to %s", self->info.bdf);
+	ASSERT_EQ(0, akida_open(self->info.bdf, AKIDA_BACKEND_KERNEL, &self->dev))
+		TH_LOG("%s", akida_error_message());
+}
+
+FIXTURE_TEARDOWN(kdev)
+{
+	akida_close(self->dev);
+}
+
+TEST_F(kdev, discovery_and_caps)
+{
+	const struct akida_caps *c = akida_device_caps(self->dev);
+
+	EXPECT_EQ((int)AKIDA_BACKEND_KERNEL, (int)c->backend);
+	EXPECT_STREQ("AKD1000", c->chip);
+	EXPECT_EQ(0x194000a1u, c->device_id);
+	EXPECT_EQ(80u, c->np_count);
+	EXPECT_EQ(80ull * 131072, c->sram_size);
+	EXPECT_NE(0u, c->features & AKIDA_FEAT_INFER);
+	EXPECT_NE(0u, c->features & AKIDA_FEAT_DMA);
+	EXPECT_GE(c->max_batch, 1u);
+	EXPECT_STREQ("80", akida_device_attr(&self->info, "akida_np_count"));
+	EXPECT_NE(NULL, akida_device_attr(&self->info, "akida_sram_size"));
+	EXPECT_NE(NULL, akida_device_attr(&self->info, "akida_batch_size"));
+	EXPECT_EQ(0, strncmp(self->info.devnode, "/dev/akida", 10));
+}
+
+TEST_F(kdev, registers)
+{
+	uint32_t v;
+
+	ASSERT_EQ(0, akida_reg_read(self->dev, 0x0000, &v));
+	EXPECT_EQ(0x194000a1u, v);
+	ASSERT_EQ(0, akida_reg_read(self->dev, 0x10C0, &v));
+	EXPECT_EQ(80u, v);
+	ASSERT_EQ(0, akida_reg_read(self->dev, 0x4010, &v));
+	EXPECT_EQ(0x04aa0001u, v);
+	EXPECT_EQ(-EINVAL, akida_reg_read(self->dev, 0x3, &v));
+}
+
+TEST_F(kdev, dma_loopback)
+{
+	EXPECT_EQ(0, lib_dma_loopback(self->dev, 1, 1)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_dma_loopback(self->dev, 4097, 2)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_dma_loopback(self->dev, 1 << 20, 3)) TH_LOG("%s", akida_error_message());
+}
+
+TEST_F(kdev, inference_matches_golden)
+{
+	struct akida_random_spec s1 = { 3, lib_s1, lib_w1, lib_a1 };
+	struct akida_random_spec s2 = { 2, lib_s2, lib_w2, lib_a2 };
+	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
+
+	EXPECT_EQ(0, lib_golden_run(self->dev, 1, &s1, 1, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 2, &s2, 9, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 3, &s3, 3, 0)) TH_LOG("%s", akida_error_message());
+}
+
+TEST_F(kdev, batch_larger_than_device_batch)
+{
+	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
+	unsigned int b = akida_device_caps(self->dev)->max_batch * 2 + 3;
+
+	EXPECT_EQ(0, lib_golden_run(self->dev, 4, &s3, b, 0)) TH_LOG("%s", akida_error_message());
+}
+
+TEST_F(kdev, weight_update_without_reload)
+{
+	struct akida_random_spec s1 = { 3, lib_s1, lib_w1, lib_a1 };
+
+	EXPECT_EQ(0, lib_golden_run(self->dev, 5, &s1, 4, 1u << 1)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 6, &s1, 4, 1u << 0)) TH_LOG("%s", akida_error_message());
+	/* two layers, one after the other: both must stick */
+	EXPECT_EQ(0, lib_golden_run(self->dev, 7, &s1, 4, (1u << 1) | (1u << 2)))
+		TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 8, &s1, 4, 7)) TH_LOG("%s", akida_error_message());
+}
+
+TEST_F(kdev, errors_are_reported)
+{
+	uint8_t in[64] = { 0 }, out[16];
+	struct akida_program *p;
+
+	/* no program loaded yet on this handle */
+	EXPECT_EQ(-EINVAL, akida_infer(self->dev, in, 1, out, NULL));
+	EXPECT_EQ((int)AKIDA_ERR_INVALID, (int)akida_last_error()->kind);
+	ASSERT_EQ(0, akida_program_random(9, NULL, &p));
+	ASSERT_EQ(0, akida_load(self->dev, p));
+	EXPECT_EQ(-EINVAL, akida_infer(self->dev, in, 0, out, NULL));
+	EXPECT_EQ(-EINVAL, akida_update_weights(self->dev, p, 7));
+	/* device memory outside this handle's allocations is refused */
+	EXPECT_NE(0, akida_mem_write(self->dev, 0x20000000, in, 4));
+	akida_program_free(p);
+}
+
+TEST(open_errors)
+{
+	struct akida_device *dev;
+
+	EXPECT_EQ(-ENOENT, akida_open("0000:77:00.0", AKIDA_BACKEND_KERNEL, &dev));
+	EXPECT_EQ((int)AKIDA_ERR_NOT_FOUND, (int)akida_last_error()->kind);
+}
+
+TEST_HARNESS_MAIN
