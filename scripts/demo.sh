@@ -25,7 +25,7 @@ make -s -C "$AKIDA_TOP" userspace
 guest='
 set -e
 say() { printf "\n\033[1m$ %s\033[0m\n" "$*"; }
-say "dmesg | grep akida"; dmesg | grep -i akida | tail -5
+say "dmesg | grep akida_pcie"; dmesg | grep akida_pcie | tail -3
 say "ls -l /dev/akida*"; ls -l /dev/akida*
 if [ ! -x /akida/bin/akida ]; then
 	echo "the akida CLI is not built in this tree (lib/, tools/akida/): nothing more to show"
