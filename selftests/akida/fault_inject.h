@@ -271,7 +271,8 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 	for (i = 0; i < 2; i++) {
 		attr_path(path, sizeof(path), fault_attrs[i], "require-start");
 		if (access(path, W_OK))
-			return snprintf(why, len, "no %s with a stack-trace filter (not the debug kernel)",
+			return snprintf(why, len,
+					"no %s with a stack-trace filter (not the debug kernel)",
 					fault_attrs[i]), 1;
 	}
 	if (bound_device(c->bdf, sizeof(c->bdf)))
