@@ -26,8 +26,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
-#include <setjmp.h>
-#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -174,9 +172,16 @@ static long long irq_count(const char *name)
 
 /* ---- the emulator's test-control window ---------------------------------- */
 
+/*
+ * The window is reached through an mmap of sysfs resource0 while akida_pcie
+ * drives the device, and through libakida's BAR0 access while vfio-pci does:
+ * vfio-pci claims BAR0, which makes the kernel refuse new sysfs mappings
+ * (-EINVAL) and revoke existing ones (SIGBUS on access).
+ */
 struct emu {
 	int fd;
 	volatile uint32_t *win;
+	struct akida_device *vdev;
 };
 
 enum emu_cnt {
@@ -191,11 +196,38 @@ static const char *const cnt_name[C_NUM] = {
 	"h2d_bytes", "d2h_bytes", "npu_busy_ns",
 };
 
+static uint32_t emu_rd(struct emu *e, uint32_t reg)
+{
+	uint32_t v = 0;
+
+	if (e->vdev) {
+		if (akida_reg_read(e->vdev, AKIDA_EMU_WINDOW + reg, &v))
+			v = 0;
+		return v;
+	}
+	return e->win[reg / 4];
+}
+
+static void emu_wr(struct emu *e, uint32_t reg, uint32_t val)
+{
+	if (e->vdev)
+		akida_reg_write(e->vdev, AKIDA_EMU_WINDOW + reg, val);
+	else
+		e->win[reg / 4] = val;
+}
+
+static int emu_check(struct emu *e)
+{
+	return emu_rd(e, AKIDA_EMU_MAGIC) == AKIDA_EMU_MAGIC_VALUE ? 0 : -ENODEV;
+}
+
 static int emu_open(struct emu *e, const char *bdf)
 {
 	char path[256];
 	void *p;
+	int ret;
 
+	e->vdev = NULL;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	e->fd = open(path, O_RDWR | O_SYNC);
 	if (e->fd < 0)
@@ -203,18 +235,20 @@ static int emu_open(struct emu *e, const char *bdf)
 	p = mmap(NULL, AKIDA_EMU_WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 e->fd, AKIDA_EMU_WINDOW);
 	if (p == MAP_FAILED) {
-		int ret = -errno;
-
+		ret = -errno;
 		close(e->fd);
+		e->fd = -1;
 		return ret;
 	}
 	e->win = p;
-	if (e->win[AKIDA_EMU_MAGIC / 4] != AKIDA_EMU_MAGIC_VALUE) {
+	ret = emu_check(e);
+	if (ret) {
 		munmap(p, AKIDA_EMU_WINDOW_SIZE);
 		close(e->fd);
-		return -ENODEV;
+		e->fd = -1;
+		e->win = NULL;
 	}
-	return 0;
+	return ret;
 }
 
 static void emu_close(struct emu *e)
@@ -225,11 +259,12 @@ static void emu_close(struct emu *e)
 		close(e->fd);
 	e->win = NULL;
 	e->fd = -1;
+	e->vdev = NULL;
 }
 
 static void emu_reset(struct emu *e)
 {
-	e->win[AKIDA_EMU_CTRL / 4] = AKIDA_EMU_CTRL_RESET_COUNTERS;
+	emu_wr(e, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_RESET_COUNTERS);
 }
 
 /* All counters; LO first (it latches HI). */
@@ -237,8 +272,8 @@ static void emu_read(struct emu *e, uint64_t *c)
 {
 	for (int i = 0; i < C_NUM; i++) {
 		uint32_t off = AKIDA_EMU_CNT_MMIO_READS + 8 * i;
-		uint32_t lo = e->win[off / 4];
-		uint32_t hi = e->win[off / 4 + 1];
+		uint32_t lo = emu_rd(e, off);
+		uint32_t hi = emu_rd(e, off + 4);
 
 		c[i] = (uint64_t)hi << 32 | lo;
 	}
@@ -299,6 +334,7 @@ struct bench {
 	uint64_t xfer_size;
 	uint8_t *buf;		/* host buffer, xfer_size */
 	bool vfio_done;
+	bool vfio_iommu;
 };
 
 static int find_device(struct bench *b, const char *want)
@@ -895,14 +931,16 @@ struct wu_phase {
 	uint64_t c[C_NUM];	/* of the whole phase */
 };
 
+#define WU_LAYERS	4
+
 struct wu {
 	char name[64];
 	size_t image_bytes;
-	unsigned int layer;
-	size_t weight_bytes;
+	unsigned int layers;
+	size_t weight_bytes[WU_LAYERS];
 	uint64_t macs;
 	unsigned int reps;
-	struct wu_phase plain, update, reload;
+	struct wu_phase plain, update[WU_LAYERS], reload;
 	int err;
 };
 
@@ -914,7 +952,8 @@ static unsigned int nwus;
  * job on one input. Averages in @p.
  */
 static int wu_phase(struct bench *b, struct model *m, struct wu *u, uint32_t flags,
-		    const void *data, uint64_t addr, size_t len, struct wu_phase *p)
+		    unsigned int layer, const void *data, uint64_t addr, size_t len,
+		    struct wu_phase *p)
 {
 	struct akida_dma_entry ent[2];
 	struct akida_job_submit s;
@@ -941,7 +980,7 @@ static int wu_phase(struct bench *b, struct model *m, struct wu *u, uint32_t fla
 		if (flags & AKIDA_JOB_WEIGHTS) {
 			s.weight_addr = addr;
 			s.weight_size = len;
-			s.weight_layer = u->layer;
+			s.weight_layer = layer;
 		}
 		ret = job_run(b, &s, &w);
 		if (ret)
@@ -973,33 +1012,28 @@ static void wu_one(struct bench *b, const char *name, const uint32_t *shape,
 	const void *wdata;
 	uint64_t waddr = 0;
 	struct model m;
-	size_t wlen = 0;
+	size_t wlen = 0, wmax = 0;
+	unsigned int l;
 	int ret;
 
 	memset(u, 0, sizeof(*u));
 	snprintf(u->name, sizeof(u->name), "%s", name);
 	u->reps = quick ? 2 : 10;
+	u->layers = layers < WU_LAYERS ? layers : WU_LAYERS;
 	ret = model_init(b, &m, name, shape, layers, wbits, 1);
 	if (ret)
 		goto out;
 	u->image_bytes = m.image_len;
 	u->macs = akida_program_macs(m.prog);
-	/* The layer with the most weights. */
-	for (unsigned int l = 0; l < layers; l++) {
-		if (akida_program_layer(m.prog, l, &li))
-			continue;
-		if (li.weight_bytes > u->weight_bytes) {
-			u->weight_bytes = li.weight_bytes;
-			u->layer = l;
-		}
+	for (l = 0; l < u->layers; l++) {
+		ret = akida_program_layer(m.prog, l, &li);
+		if (ret)
+			goto out;
+		u->weight_bytes[l] = li.weight_bytes;
+		if (li.weight_bytes > wmax)
+			wmax = li.weight_bytes;
 	}
-	wdata = akida_program_layer_weights(m.prog, u->layer, &wlen);
-	if (!wdata || wlen != u->weight_bytes) {
-		ret = -EINVAL;
-		msg("%s: no weights for layer %u", name, u->layer);
-		goto out;
-	}
-	ret = dev_alloc(b, wlen, &waddr);
+	ret = dev_alloc(b, wmax, &waddr);
 	if (ret)
 		goto out;
 	/* Load the program once (and fail early if it does not fit). */
@@ -1010,11 +1044,19 @@ static void wu_one(struct bench *b, const char *name, const uint32_t *shape,
 		    strerror(-ret));
 		goto out;
 	}
-	ret = wu_phase(b, &m, u, 0, NULL, 0, 0, &u->plain);
+	ret = wu_phase(b, &m, u, 0, 0, NULL, 0, 0, &u->plain);
+	for (l = 0; !ret && l < u->layers; l++) {
+		wdata = akida_program_layer_weights(m.prog, l, &wlen);
+		if (!wdata || wlen != u->weight_bytes[l]) {
+			msg("%s: no weights for layer %u", name, l);
+			ret = -EINVAL;
+			break;
+		}
+		ret = wu_phase(b, &m, u, AKIDA_JOB_WEIGHTS, l, wdata, waddr, wlen,
+			       &u->update[l]);
+	}
 	if (!ret)
-		ret = wu_phase(b, &m, u, AKIDA_JOB_WEIGHTS, wdata, waddr, wlen, &u->update);
-	if (!ret)
-		ret = wu_phase(b, &m, u, AKIDA_JOB_PROGRAM | AKIDA_JOB_FORCE_LOAD,
+		ret = wu_phase(b, &m, u, AKIDA_JOB_PROGRAM | AKIDA_JOB_FORCE_LOAD, 0,
 			       m.image, m.prog_addr, m.image_len, &u->reload);
 	if (ret)
 		msg("%s: %s", name, strerror(-ret));
@@ -1057,12 +1099,17 @@ static void wu_json(void)
 	for (unsigned int i = 0; i < nwus; i++) {
 		struct wu *u = &wus[i];
 
-		jp("{\"model\":\"%s\",\"image_bytes\":%zu,\"layer\":%u,"
-		   "\"weight_bytes\":%zu,\"macs\":%llu,\"reps\":%u,\"error\":%d,",
-		   u->name, u->image_bytes, u->layer, u->weight_bytes,
-		   (unsigned long long)u->macs, u->reps, u->err);
+		jp("{\"model\":\"%s\",\"image_bytes\":%zu,\"macs\":%llu,\"reps\":%u,"
+		   "\"error\":%d,", u->name, u->image_bytes, (unsigned long long)u->macs,
+		   u->reps, u->err);
 		wu_phase_json("plain", &u->plain);
-		wu_phase_json("update", &u->update);
+		jp("\"updates\":[");
+		for (unsigned int l = 0; l < u->layers; l++) {
+			jp("{\"layer\":%u,\"weight_bytes\":%zu,", l, u->weight_bytes[l]);
+			wu_phase_json("update", &u->update[l]);
+			jclose('}');
+		}
+		jclose(']');
 		wu_phase_json("reload", &u->reload);
 		jclose('}');
 	}
@@ -1071,26 +1118,11 @@ static void wu_json(void)
 
 /* ---- VFIO ---------------------------------------------------------------------- */
 
-static sigjmp_buf sigbus_jmp;
-static volatile sig_atomic_t sigbus_armed;
-
-static void on_sigbus(int sig)
-{
-	if (sigbus_armed) {
-		sigbus_armed = 0;
-		siglongjmp(sigbus_jmp, 1);
-	}
-	signal(sig, SIG_DFL);
-	raise(sig);
-}
-
 static int vfio_section(struct bench *b, char *why, size_t whylen)
 {
-	struct akida_device *volatile vdev = NULL;
-	struct akida_device *opened = NULL;
+	struct akida_device *vdev = NULL;
 	const struct akida_caps *caps;
-	volatile int ret;
-	int ret2, i;
+	int ret, ret2, i;
 	uint64_t addr;
 
 	if (system("modprobe vfio-pci >/dev/null 2>&1; "
@@ -1107,42 +1139,30 @@ static int vfio_section(struct bench *b, char *why, size_t whylen)
 	}
 	for (i = 0; i < 50 && access("/dev/vfio/vfio", F_OK); i++)
 		usleep(100000);
-	ret = akida_open(b->bdf, AKIDA_BACKEND_VFIO, &opened);
-	vdev = opened;
+	ret = akida_open(b->bdf, AKIDA_BACKEND_VFIO, &vdev);
 	if (ret) {
 		snprintf(why, whylen, "akida_open(vfio): %s", akida_error_message());
 		goto rebind;
 	}
-	/*
-	 * Map the window only now: vfio-pci claims BAR0 when the library
-	 * opens the device, and claiming a region revokes the sysfs mappings
-	 * made before (an access through them then raises SIGBUS).
-	 */
-	ret = emu_open(&b->emu, b->bdf);
+	b->emu.vdev = vdev;
+	ret = emu_check(&b->emu);
 	if (ret) {
-		snprintf(why, whylen, "test window under vfio-pci: %s", strerror(-ret));
+		snprintf(why, whylen, "no test window through the VFIO backend");
 		goto rebind;
 	}
-	if (sigsetjmp(sigbus_jmp, 1)) {
-		snprintf(why, whylen, "SIGBUS on the test window under vfio-pci");
-		ret = -EFAULT;
-		goto rebind;
-	}
-	sigbus_armed = 1;
 	caps = akida_device_caps(vdev);
 	ret = akida_mem_alloc(vdev, b->xfer_size, &addr);
 	if (ret) {
 		snprintf(why, whylen, "akida_mem_alloc(vfio): %s", akida_error_message());
 		goto rebind;
 	}
-	(void)caps;
+	b->vfio_iommu = caps->features & AKIDA_FEAT_IOMMU;
 	/* xfer_once() adds offsets to b->xfer_addr: point it at this allocation. */
 	b->xfer_addr = addr;
 	xfer_run(b, vdev, P_VFIO);
 	akida_mem_free(vdev, addr);
 	b->vfio_done = true;
 rebind:
-	sigbus_armed = 0;
 	if (vdev)
 		akida_close(vdev);
 	emu_close(&b->emu);
@@ -1226,7 +1246,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	akida_random_bytes(1, b.buf, b.xfer_size);
-	timing = (int)b.emu.win[AKIDA_EMU_TIMING / 4];
+	timing = (int)emu_rd(&b.emu, AKIDA_EMU_TIMING);
 	irq0 = irq_count(b.name);
 	uname(&uts);
 	msg("%s at %s, %s, driver DMA %s the IOMMU, emulator timing %s",
@@ -1250,7 +1270,6 @@ int main(int argc, char **argv)
 	close(b.fd);
 	b.fd = -1;
 	if (do_vfio) {
-		signal(SIGBUS, on_sigbus);
 		msg("VFIO (device moved to vfio-pci, then back)");
 		vfio_section(&b, vfio_why, sizeof(vfio_why));
 		if (vfio_why[0])
@@ -1278,8 +1297,8 @@ int main(int argc, char **argv)
 	   b.info.dma_d2h_channels);
 	jp("\"link_mbps\":%.1f,\"element_ns\":%d,\"vendor_chunk\":%d,",
 	   LINK_MBPS, ELEMENT_NS, VENDOR_CHUNK);
-	jp("\"vfio_run\":%s,\"vfio_note\":\"%s\",\"driver_after\":\"%s\",",
-	   b.vfio_done ? "true" : "false", vfio_why, drv);
+	jp("\"vfio_run\":%s,\"vfio_iommu\":%s,\"vfio_note\":\"%s\",\"driver_after\":\"%s\",",
+	   b.vfio_done ? "true" : "false", b.vfio_iommu ? "true" : "false", vfio_why, drv);
 	jp("\"irq_name\":\"%s\",\"irq_line_found\":%s,\"elapsed_ns\":%llu,",
 	   b.name, irq0 < 0 ? "false" : "true",
 	   (unsigned long long)(now_ns() - t_start));

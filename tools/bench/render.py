@@ -79,8 +79,9 @@ def check(doc, expect_vfio):
     if not doc["weights"]:
         raise ValueError("no weight-update measurement")
     for w in doc["weights"]:
-        need(w, ["model", "image_bytes", "weight_bytes", "error", "plain", "update",
-                 "reload"], "weights")
+        need(w, ["model", "image_bytes", "error", "plain", "updates", "reload"], "weights")
+        if not w["updates"]:
+            raise ValueError("weights %s: no layer updated" % w["model"])
         if w["error"] != 0:
             raise ValueError("weights %s: error %d" % (w["model"], w["error"]))
 
@@ -185,30 +186,36 @@ def inference(doc, out):
 
 
 def weights(doc, out):
-    out.append("Weight update (AKIDA_JOB_WEIGHTS, largest layer) against a full program reload "
+    out.append("Weight update (AKIDA_JOB_WEIGHTS, one layer) against a full program reload "
                "(AKIDA_JOB_PROGRAM|FORCE_LOAD)")
-    out.append("  each = DMA of the new data (weights / image) + one batch-1 job; "
-               "'extra' = cost above a plain batch-1 job")
-    head = ("%-24s %9s %9s | %-9s %10s %10s %10s | %8s" %
-            ("model", "image B", "layer B", "", "NPU us", "modeled us", "wall ms", "modeled"))
+    out.append("  each = DMA ioctl of the new data (layer weights / whole image) + one batch-1 "
+               "job; figures are the cost")
+    out.append("  above a plain batch-1 job (average of the repetitions): NPU = "
+               "emulator NPU_NS, modeled = MODELED_NS")
+    head = ("%-24s %-22s %9s | %9s %10s %9s | %s" %
+            ("model", "operation", "bytes", "NPU us", "modeled us", "wall ms",
+             "reload/update (modeled)"))
     out.append(head)
     out.append("-" * len(head))
     for w in doc["weights"]:
         pl = w["plain"]
-        rows = []
-        for key in ("update", "reload"):
-            p = w[key]
-            npu = (p["counters_per_rep"]["npu_ns"] - pl["counters_per_rep"]["npu_ns"]) / 1000.0
-            mod = (p["counters_per_rep"]["modeled_ns"] -
-                   pl["counters_per_rep"]["modeled_ns"]) / 1000.0
-            wall = (p["wall_ns"] - pl["wall_ns"]) / 1e6
-            rows.append((key, npu, mod, wall))
-        ratio = rows[1][2] / rows[0][2] if rows[0][2] > 0 else float("nan")
-        for i, (key, npu, mod, wall) in enumerate(rows):
-            out.append("%-24s %9s %9s | %-9s %10.1f %10.1f %10.2f | %8s" % (
-                w["model"] if i == 0 else "", w["image_bytes"] if i == 0 else "",
-                w["weight_bytes"] if i == 0 else "", key + " extra", npu, mod, wall,
-                "%.1fx" % ratio if i == 1 else ""))
+
+        def extra(p):
+            c, b = p["counters_per_rep"], pl["counters_per_rep"]
+            return ((c["npu_ns"] - b["npu_ns"]) / 1000.0,
+                    (c["modeled_ns"] - b["modeled_ns"]) / 1000.0,
+                    (p["wall_ns"] - pl["wall_ns"]) / 1e6)
+        rl = extra(w["reload"])
+        first = True
+        for u in w["updates"]:
+            e = extra(u["update"])
+            out.append("%-24s %-22s %9d | %9.1f %10.1f %9.2f | %s" % (
+                w["model"] if first else "", "update layer %d" % u["layer"],
+                u["weight_bytes"], e[0], e[1], e[2],
+                "%.1fx" % (rl[1] / e[1]) if e[1] > 0 else "-"))
+            first = False
+        out.append("%-24s %-22s %9d | %9.1f %10.1f %9.2f |" % (
+            "", "full reload", w["image_bytes"], rl[0], rl[1], rl[2]))
 
 
 def targets(doc, out):
@@ -295,6 +302,10 @@ def render(doc):
                "only.")
     if not m["vfio_run"]:
         out.append("VFIO part not run: %s" % m.get("vfio_note", "?"))
+    else:
+        out.append("VFIO backend: device moved to vfio-pci for its part (DMA through the IOMMU: "
+                   "%s), then back to %s." % ("yes" if m.get("vfio_iommu") else "no",
+                                              m.get("driver_after") or "no driver"))
     out.append("")
     transfers(doc, out)
     out.append("")
@@ -324,8 +335,10 @@ def plot(doc, png):
                         fh.write("%d %f\n" % (s / 1024, v))
                 series.append((f, "%s %s" % (name, d), p, d))
         styles = {"rw": 1, "dma_ioctl": 2, "vfio": 3, "vendor_1k": 4}
+        # filled (h2d) and open (d2h) point types per path, so equal curves stay visible
+        points = {"rw": (7, 6), "dma_ioctl": (5, 4), "vfio": (9, 8), "vendor_1k": (13, 12)}
         cmds = [
-            "set terminal pngcairo size 1000,620 font 'sans,10'",
+            "set terminal pngcairo size 1100,620 font 'sans,10'",
             "set output '%s'" % png,
             "set title 'akida\\_pcie on the emulated AKD1000: modeled throughput (%s)'" %
             doc["meta"]["kernel"],
@@ -335,15 +348,16 @@ def plot(doc, png):
             "set xrange [%f:%f]" % (sizes[0] / 1024 / 1.3, sizes[-1] / 1024 * 1.3),
             "set yrange [0:%f]" % (link * 1.12),
             "set grid",
-            "set key bottom right",
+            "set key outside right top vertical Left reverse",
         ]
         plots = []
         for f, title, p, d in series:
-            plots.append("'%s' using 1:2 with linespoints lc %d dt %d pt %d title '%s'" % (
-                f, styles[p], 1 if d == "h2d" else 2, 7 if d == "h2d" else 6, title))
+            plots.append("'%s' using 1:2 with linespoints lc %d dt %d pt %d ps %.1f title '%s'" % (
+                f, styles[p], 1 if d == "h2d" else 2, points[p][0 if d == "h2d" else 1],
+                1.6 if d == "h2d" else 2.2, title))
         plots.append("%f with lines lc rgb 'black' lw 2 title 'link limit %.0f MB/s'" %
                      (link, link))
-        plots.append("%f with lines lc rgb 'gray' dt 3 title '90%% of the link'" % (0.9 * link))
+        plots.append("%f with lines lc rgb 'dark-gray' dt 2 lw 1.5 title '90%% of the link'" % (0.9 * link))
         cmds.append("plot " + ", ".join(plots))
         script = os.path.join(tmp, "plot.gp")
         with open(script, "w") as fh:
