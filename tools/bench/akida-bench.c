@@ -51,6 +51,7 @@
 #define JOB_TIMEOUT_MS		10000
 #define MAX_QD			4
 #define MAX_RUNS		8
+#define MIN_JOBS		8	/* jobs a run does before the budget applies */
 
 static bool quick;
 static const char *prog_name = "akida-bench";
@@ -405,8 +406,10 @@ static const char *const path_desc[P_NUM] = {
 struct xfer {
 	enum path path;
 	int to_dev;
-	uint64_t size;		/* transfer size (vendor: total per round) */
-	unsigned int reps;
+	uint64_t size;		/* transfer size (vendor: bytes moved in 1 KiB calls) */
+	unsigned int reps;	/* planned transfers of @size */
+	uint64_t bytes;		/* bytes moved while measuring */
+	bool truncated;		/* stopped by the time budget before @reps */
 	uint64_t calls;		/* syscalls / library calls issued */
 	uint64_t wall_ns;
 	uint64_t c[C_NUM];
@@ -436,22 +439,14 @@ static int xfer_once(struct bench *b, struct akida_device *vdev, enum path path,
 	uint64_t addr = b->xfer_addr + off;
 	ssize_t n;
 
+	(*calls)++;
 	switch (path) {
 	case P_RW:
-	case P_VENDOR: {
-		uint64_t chunk = path == P_VENDOR ? VENDOR_CHUNK : len, done;
-
-		for (done = 0; done < len; done += chunk) {
-			uint64_t l = len - done < chunk ? len - done : chunk;
-
-			n = to_dev ? pwrite(b->fd, buf + done, l, addr + done)
-				   : pread(b->fd, buf + done, l, addr + done);
-			(*calls)++;
-			if (n != (ssize_t)l)
-				return n < 0 ? -errno : -EIO;
-		}
+	case P_VENDOR:
+		n = to_dev ? pwrite(b->fd, buf, len, addr) : pread(b->fd, buf, len, addr);
+		if (n != (ssize_t)len)
+			return n < 0 ? -errno : -EIO;
 		return 0;
-	}
 	case P_DMA: {
 		struct akida_dma_entry e = {
 			.user_ptr = (uintptr_t)buf, .dev_addr = addr, .size = len,
@@ -459,11 +454,9 @@ static int xfer_once(struct bench *b, struct akida_device *vdev, enum path path,
 		};
 		struct akida_dma d = { .entries = (uintptr_t)&e, .count = 1 };
 
-		(*calls)++;
 		return ioctl(b->fd, AKIDA_IOCTL_DMA, &d) ? -errno : 0;
 	}
 	case P_VFIO:
-		(*calls)++;
 		return to_dev ? akida_mem_write(vdev, addr, buf, len)
 			      : akida_mem_read(vdev, addr, buf, len);
 	default:
@@ -471,28 +464,44 @@ static int xfer_once(struct bench *b, struct akida_device *vdev, enum path path,
 	}
 }
 
+/*
+ * Move reps_for(@size) x @size bytes by @path: whole @size transfers, or for
+ * the vendor method 1 KiB calls one after the other over the same bytes. A
+ * wall-clock budget bounds the time on a loaded host (TCG): past it, the
+ * measurement stops after at least one transfer (vendor: 64 calls) and says
+ * so; the modeled rate is per byte actually moved, so it stays valid.
+ */
 static void xfer_measure(struct bench *b, struct akida_device *vdev, enum path path,
 			 int to_dev, uint64_t size)
 {
 	struct xfer *x = &xfers[nxfers++];
-	uint64_t warm = 0, t0;
-	unsigned int i;
+	uint64_t unit = path == P_VENDOR ? VENDOR_CHUNK : size;
+	uint64_t units, min_units, i, warm = 0, t0, deadline;
+	uint64_t per = size / unit;	/* units per @size */
 
 	memset(x, 0, sizeof(*x));
 	x->path = path;
 	x->to_dev = to_dev;
 	x->size = size;
 	x->reps = reps_for(size);
+	units = (uint64_t)x->reps * per;
+	min_units = path == P_VENDOR ? 64 : 1;
 	/* Warm up: page faults and first-touch costs are not the driver's. */
 	x->err = xfer_once(b, vdev, path == P_VENDOR ? P_RW : path, to_dev, 0, size, &warm);
 	if (x->err)
 		goto fail;
 	emu_reset(&b->emu);
 	t0 = now_ns();
-	for (i = 0; i < x->reps; i++) {
-		x->err = xfer_once(b, vdev, path, to_dev, 0, size, &x->calls);
+	deadline = t0 + (quick ? 2 : 6) * 1000000000ull;
+	for (i = 0; i < units; i++) {
+		if (i >= min_units && now_ns() > deadline) {
+			x->truncated = true;
+			break;
+		}
+		x->err = xfer_once(b, vdev, path, to_dev, (i % per) * unit, unit, &x->calls);
 		if (x->err)
 			goto fail;
+		x->bytes += unit;
 	}
 	x->wall_ns = now_ns() - t0;
 	emu_read(&b->emu, x->c);
@@ -509,8 +518,10 @@ static void xfer_run(struct bench *b, struct akida_device *vdev, enum path path)
 			continue;
 		for (int to_dev = 1; to_dev >= 0; to_dev--) {
 			xfer_measure(b, vdev, path, to_dev, sizes[s]);
-			msg("  %-9s %s %8llu B x %u", path_name[path], to_dev ? "h2d" : "d2h",
-			    (unsigned long long)sizes[s], xfers[nxfers - 1].reps);
+			msg("  %-9s %s %8llu B: %llu bytes%s", path_name[path],
+			    to_dev ? "h2d" : "d2h", (unsigned long long)sizes[s],
+			    (unsigned long long)xfers[nxfers - 1].bytes,
+			    xfers[nxfers - 1].truncated ? " (time budget reached)" : "");
 		}
 	}
 }
@@ -520,12 +531,14 @@ static void xfer_json(void)
 	jp("\"transfers\":[");
 	for (unsigned int i = 0; i < nxfers; i++) {
 		struct xfer *x = &xfers[i];
-		double bytes = (double)x->size * x->reps;
+		double bytes = (double)x->bytes;
 
 		jp("{\"path\":\"%s\",\"dir\":\"%s\",\"size\":%llu,\"reps\":%u,"
-		   "\"bytes\":%.0f,\"calls\":%llu,\"error\":%d,\"wall_ns\":%llu,",
+		   "\"bytes\":%.0f,\"truncated\":%s,\"calls\":%llu,\"error\":%d,"
+		   "\"wall_ns\":%llu,",
 		   path_name[x->path], x->to_dev ? "h2d" : "d2h",
 		   (unsigned long long)x->size, x->reps, bytes,
+		   x->truncated ? "true" : "false",
 		   (unsigned long long)x->calls, x->err,
 		   (unsigned long long)x->wall_ns);
 		if (!x->err && x->c[C_MODELED_NS])
@@ -730,6 +743,12 @@ static unsigned int nruns;
 static int outputs_ok = -1;
 static char infer_model[64];
 
+/* Wall-clock budget of one inference run (a loaded host slows TCG down). */
+static uint64_t run_deadline(void)
+{
+	return now_ns() + (quick ? 3 : 10) * 1000000000ull;
+}
+
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
@@ -745,8 +764,8 @@ static void infer_latency(struct bench *b, struct model *m, unsigned int n)
 	struct akida_job_submit s;
 	struct akida_job_wait w;
 	uint64_t *lat = calloc(n, sizeof(*lat));
+	uint64_t t0, deadline;
 	long long i0;
-	uint64_t t0;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = "latency";
@@ -759,8 +778,12 @@ static void infer_latency(struct bench *b, struct model *m, unsigned int n)
 	emu_reset(&b->emu);
 	i0 = irq_count(b->name);
 	t0 = now_ns();
+	deadline = run_deadline();
 	for (unsigned int j = 0; j < n; j++) {
 		uint64_t t = now_ns();
+
+		if (j >= MIN_JOBS && t > deadline)
+			break;
 
 		job_fill(m, 0, 1, 0, &s, ent);
 		r->err = job_run(b, &s, &w);
@@ -793,8 +816,8 @@ static void infer_throughput(struct bench *b, struct model *m, unsigned int batc
 	struct akida_job_submit s[MAX_QD];
 	unsigned int submitted = 0, done = 0, inflight = 0, slot;
 	struct akida_job_wait w;
+	uint64_t t0, deadline;
 	long long i0;
-	uint64_t t0;
 
 	memset(r, 0, sizeof(*r));
 	r->kind = "throughput";
@@ -805,6 +828,7 @@ static void infer_throughput(struct bench *b, struct model *m, unsigned int batc
 	emu_reset(&b->emu);
 	i0 = irq_count(b->name);
 	t0 = now_ns();
+	deadline = run_deadline();
 	for (slot = 0; slot < qd && submitted < n; slot++, submitted++, inflight++) {
 		job_fill(m, slot, batch, 0, &s[slot], ent[slot]);
 		r->syscalls++;
@@ -824,6 +848,8 @@ static void infer_throughput(struct bench *b, struct model *m, unsigned int batc
 		r->inferences += w.inputs_done;
 		r->job_npu_ns += w.npu_ns;
 		slot = (unsigned int)w.user_data;
+		if (submitted >= MIN_JOBS && now_ns() > deadline)
+			n = submitted;	/* the budget is spent: drain */
 		if (submitted < n) {
 			job_fill(m, slot, batch, 0, &s[slot], ent[slot]);
 			r->syscalls++;
