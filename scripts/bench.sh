@@ -1,5 +1,5 @@
 #!/bin/bash
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: MIT
 # make bench: throughput and latency of the akida_pcie stack on the emulated
 # AKD1000 against the link model and the vendor's method (issue #7).
 #

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-# SPDX-License-Identifier: GPL-2.0
+# SPDX-License-Identifier: MIT
 """Render akida-bench's JSON: console table, targets, gnuplot PNG.
 
     render.py RESULTS.json [--table OUT.txt] [--plot OUT.png] [--check]
@@ -123,26 +123,32 @@ def transfers(doc, out):
             row += " | %5.1fx" % (best / v["modeled_mbps"]) if v and v["modeled_mbps"] else " | -"
             out.append(row)
     out.append("")
+    def cell(x):
+        if not x or not x["calls"]:
+            return "-"
+        c, n = x["counters"], x["calls"]
+        return "%g/%g/%g/%g %.1f" % (
+            round(c["dma_elements"] / n, 1), round(c["mmio_reads"] / n, 1),
+            round(c["mmio_writes"] / n, 1), round(c["msi"] / n, 1),
+            c["modeled_ns"] / n / 1000.0)
+
+    same = all(cell(xs.get((p, "h2d", s))) == cell(xs.get((p, "d2h", s)))
+               for p, _ in paths for s in sizes)
+    out.append("")
     out.append("Per call (one transfer; vendor: one 1 KiB call): DMA elements / MMIO reads / "
-               "MMIO writes / MSIs, modeled us")
-    head = "%-14s %-3s" % ("path", "dir")
-    for s in sizes:
-        head += " | %-21s" % human(s)
-    out.append(head)
-    out.append("-" * len(head))
-    for p, name in paths:
-        for d in ("h2d", "d2h"):
-            row = "%-14s %-3s" % (name, d)
-            for s in sizes:
-                x = xs.get((p, d, s))
-                if not x or not x["calls"]:
-                    row += " | %-21s" % "-"
-                    continue
-                c, n = x["counters"], x["calls"]
-                row += " | %s" % ("%g/%g/%g/%g %.1f" % (
-                    round(c["dma_elements"] / n, 1), round(c["mmio_reads"] / n, 1),
-                    round(c["mmio_writes"] / n, 1), round(c["msi"] / n, 1),
-                    c["modeled_ns"] / n / 1000.0)).ljust(21)
+               "MMIO writes / MSIs, then modeled us")
+    for d in (("h2d",) if same else ("h2d", "d2h")):
+        head = "%-7s %-3s" % ("size", "h2d=d2h"[:3] if same else d)
+        if same:
+            head = "%-11s" % "size"
+        for _, name in paths:
+            head += " | %-24s" % name
+        out.append(head + ("    (h2d and d2h identical)" if same else ""))
+        out.append("-" * len(head))
+        for s in sizes:
+            row = "%-11s" % human(s)
+            for p, _ in paths:
+                row += " | %-24s" % cell(xs.get((p, d, s)))
             out.append(row)
 
 
@@ -168,14 +174,14 @@ def inference(doc, out):
             per(c["modeled_ns"], n) / 1000.0, per(r["syscalls"], n),
             "%.2f" % per(r["irqs"], n) if r["irqs"] >= 0 else "n/a",
             per(c["mmio_reads"], n), per(c["mmio_writes"], n), busy_wall, busy_mod))
-    out.append("busy wall %% = NPU_BUSY_NS / wall time of the run. NPU_BUSY_NS is the emulator's "
+    out.append("busy wall % = NPU_BUSY_NS / wall time of the run. NPU_BUSY_NS is the emulator's "
                "QEMU virtual-clock time")
     out.append("  from each NPU command's start to its completion (with timing=modeled the "
                "completion waits for the modeled")
     out.append("  compute time); the guest's CLOCK_MONOTONIC runs on the same virtual clock, so "
                "this is the measured duty")
     out.append("  cycle of the NPU, including TCG's slowness of the host side.")
-    out.append("busy mod %% = NPU_NS / MODELED_NS: the NPU's share of all modeled device time "
+    out.append("busy mod % = NPU_NS / MODELED_NS: the NPU's share of all modeled device time "
                "(NPU + DMA + MMIO), i.e. the")
     out.append("  duty cycle if nothing overlapped. MODELED_NS is a sum of charges, not a clock: "
                "it does not advance with wall time.")
@@ -314,7 +320,7 @@ def render(doc):
     weights(doc, out)
     out.append("")
     targets(doc, out)
-    return "\n".join(out) + "\n"
+    return "\n".join(line.rstrip() for line in out) + "\n"
 
 
 def plot(doc, png):
