@@ -368,25 +368,29 @@ static int find_device(struct bench *b, const char *want)
 static int dev_open(struct bench *b)
 {
 	struct akida_mem_alloc a = { 0 };
+	int err;
 
 	b->fd = open(b->node, O_RDWR);
 	if (b->fd < 0) {
-		msg("open %s: %s", b->node, strerror(errno));
-		return -errno;
+		err = errno;
+		msg("open %s: %s", b->node, strerror(err));
+		return -err;
 	}
 	memset(&b->info, 0, sizeof(b->info));
 	if (ioctl(b->fd, AKIDA_IOCTL_GET_INFO, &b->info)) {
-		msg("AKIDA_IOCTL_GET_INFO: %s", strerror(errno));
-		return -errno;
+		err = errno;
+		msg("AKIDA_IOCTL_GET_INFO: %s", strerror(err));
+		return -err;
 	}
 	b->xfer_size = 16 * MIB;
 	while (b->xfer_size > b->info.mem_size / 2)
 		b->xfer_size /= 2;
 	a.size = b->xfer_size;
 	if (ioctl(b->fd, AKIDA_IOCTL_MEM_ALLOC, &a)) {
+		err = errno;
 		msg("AKIDA_IOCTL_MEM_ALLOC %llu bytes: %s",
-		    (unsigned long long)a.size, strerror(errno));
-		return -errno;
+		    (unsigned long long)a.size, strerror(err));
+		return -err;
 	}
 	b->xfer_addr = a.addr;
 	return 0;
@@ -822,9 +826,9 @@ static void infer_throughput(struct bench *b, struct model *m, unsigned int batc
 	memset(r, 0, sizeof(*r));
 	r->kind = "throughput";
 	r->batch = batch;
-	r->qd = qd;
 	if (qd > b->info.max_file_jobs)
 		qd = b->info.max_file_jobs;
+	r->qd = qd;
 	emu_reset(&b->emu);
 	i0 = irq_count(b->name);
 	t0 = now_ns();

@@ -134,7 +134,6 @@ def transfers(doc, out):
 
     same = all(cell(xs.get((p, "h2d", s))) == cell(xs.get((p, "d2h", s)))
                for p, _ in paths for s in sizes)
-    out.append("")
     out.append("Per call (one transfer; vendor: one 1 KiB call): DMA elements / MMIO reads / "
                "MMIO writes / MSIs, then modeled us")
     for d in (("h2d",) if same else ("h2d", "d2h")):
