@@ -22,7 +22,7 @@ while [ $# -gt 0 ]; do
 	--quick) quick=--quick ;;
 	--no-vfio) vfio=--no-vfio ;;
 	--out) out=$2; shift ;;
-	-h|--help) sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 	shift
