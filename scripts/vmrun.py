@@ -41,7 +41,7 @@ EXTRA_MODULES = ["vfio-pci", "vfio_iommu_type1", "vfio", "vfio_pci_core", "irqby
 SPLAT = re.compile(
     r"(Oops|BUG:|WARNING:|Kernel panic|general protection fault|KASAN|UBSAN|"
     r"kernel BUG|Call Trace:|possible circular locking|possible recursive locking|"
-    r"DMA-API:|unreferenced object|soft lockup|hung_task|blocked for more than)")
+    r"DMA-API: (?!preallocated|debugging enabled)|unreferenced object|soft lockup|hung_task|blocked for more than)")
 
 DONE = "@@AKIDA-DONE"
 TEST_BEGIN = "@@TEST-BEGIN "

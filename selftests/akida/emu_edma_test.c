@@ -48,7 +48,7 @@ FIXTURE_SETUP(edma)
 
 FIXTURE_TEARDOWN(edma)
 {
-	if (self->d.cfg >= 0)
+	if (self->d.bar[0] && self->d.cfg >= 0)
 		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
 	emu_page_free(&self->src);
 	emu_page_free(&self->dst);
@@ -381,6 +381,17 @@ TEST_F(edma, single_block_mode)
 	EXPECT_EQ(0u, ch_r(d, EMU_RD, 1, EMU_E_CH_SIZE));
 	EXPECT_EQ(imwr_data(EMU_RD, 1),
 		  emu_wait_word((volatile uint8_t *)done_word(&self->imwr, EMU_RD), 500));
+	/* An injected fault applies to a single block too (default kind: read). */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_RD), DONE(1));
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SIZE, 512);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SAR, (uint32_t)self->src.pa);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_DAR, DATA_BASE + 0x8000);
+	emu_tw_w(d, AKIDA_EMU_FAULT_DMA_ABORT, 1);
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), 1);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_RD, 1, 2000));
+	EXPECT_EQ(1u << 1, emu_edma_r(d, EMU_E_RD_ERR_HI));
+	EXPECT_EQ(imwr_data(EMU_RD, 1),
+		  emu_wait_word((volatile uint8_t *)abort_word(&self->imwr, EMU_RD), 500));
 }
 
 TEST_F(edma, every_axi_target)

@@ -67,6 +67,7 @@ out:
 TEST_F_TIMEOUT(fault, probe, 280)
 {
 	int step, injected = 0, tolerated = 0;
+	unsigned long long errnos = 0;
 	ssize_t ret;
 	int err, fd;
 	bool hit;
@@ -88,17 +89,26 @@ TEST_F_TIMEOUT(fault, probe, 280)
 		}
 		injected++;
 		if (ret < 0) {
-			EXPECT_TRUE(clean_errno(err))
-				TH_LOG("probe, allocation %d failed: bind gave %s", step,
-				       strerror(err));
+			/*
+			 * Any errno: the PCI core itself reports some allocation
+			 * failures as -EBUSY (resource requests) or -ENOSPC
+			 * (interrupt vectors). But nothing may stay bound.
+			 */
+			errnos |= 1ULL << (err < 64 ? err : 63);
 			EXPECT_FALSE(is_bound(self->c.bdf))
 				TH_LOG("probe, allocation %d failed: bind failed but bound", step);
 		} else {
+			/* A failure the driver absorbed must not cost a working device. */
 			tolerated++;
+			EXPECT_EQ(0, dev_path(self->c.dev, sizeof(self->c.dev)));
+			EXPECT_EQ(0, round_trip(self->c.dev, AXI_SRAM, 64))
+				TH_LOG("probe absorbed failed allocation %d, device unusable",
+				       step);
 		}
 	}
 	ASSERT_GE(MAX_STEPS, step) TH_LOG("probe never completed");
-	TH_LOG("probe: %d allocations failed in turn (%d tolerated)", injected, tolerated);
+	TH_LOG("probe: %d allocations failed in turn (%d absorbed), errnos %#llx",
+	       injected, tolerated, (unsigned long long)errnos);
 	ASSERT_TRUE(is_bound(self->c.bdf));
 	/* devtmpfs recreates the node; the device must work again. */
 	ASSERT_EQ(0, dev_path(self->c.dev, sizeof(self->c.dev)));

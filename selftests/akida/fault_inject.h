@@ -42,6 +42,8 @@ static const char *const fault_attrs[] = { "failslab", "fail_page_alloc" };
 struct saved_attr {
 	char require_start[32];
 	char require_end[32];
+	char reject_start[32];
+	char reject_end[32];
 	char ignore_wait[8];
 	char verbose[8];
 	char min_order[8];
@@ -134,6 +136,41 @@ static inline int module_text_range(unsigned long *start, unsigned long *end)
 	return 0;
 }
 
+/*
+ * The address range of a kernel function: from its symbol to the next
+ * symbol above it. 0 when not found.
+ */
+static inline int kernel_sym_range(const char *sym, unsigned long *start,
+				   unsigned long *end)
+{
+	unsigned long addr, at = 0, next = ULONG_MAX;
+	char line[512], type, name[256];
+	FILE *f;
+
+	*start = *end = 0;
+	f = fopen("/proc/kallsyms", "r");
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f)) {
+		if (sscanf(line, "%lx %c %255s", &addr, &type, name) != 3 || strchr(line, '['))
+			continue;
+		if (!strcmp(name, sym) && (type == 't' || type == 'T'))
+			at = addr;
+	}
+	if (at) {
+		rewind(f);
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "%lx", &addr) == 1 && addr > at && addr < next)
+				next = addr;
+	}
+	fclose(f);
+	if (!at || next == ULONG_MAX)
+		return -ENOENT;
+	*start = at;
+	*end = next;
+	return 0;
+}
+
 /* The first device bound to akida_pcie: its PCI address. */
 static inline int bound_device(char *bdf, size_t len)
 {
@@ -210,6 +247,8 @@ struct fault_ctx {
 	char dev[64];
 	unsigned long start;
 	unsigned long end;
+	unsigned long reject_start;
+	unsigned long reject_end;
 	bool configured;
 };
 
@@ -232,7 +271,8 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 	for (i = 0; i < 2; i++) {
 		attr_path(path, sizeof(path), fault_attrs[i], "require-start");
 		if (access(path, W_OK))
-			return snprintf(why, len, "no %s with a stack-trace filter (not the debug kernel)",
+			return snprintf(why, len,
+					"no %s with a stack-trace filter (not the debug kernel)",
 					fault_attrs[i]), 1;
 	}
 	if (bound_device(c->bdf, sizeof(c->bdf)))
@@ -241,6 +281,7 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 		return snprintf(why, len, "no /dev/akida* node"), 1;
 	if (module_text_range(&c->start, &c->end))
 		return snprintf(why, len, "cannot find akida_pcie's code in /proc/kallsyms"), -1;
+	kernel_sym_range("register_irq_proc", &c->reject_start, &c->reject_end);
 
 	for (i = 0; i < 2; i++) {
 		const char *a = fault_attrs[i];
@@ -248,6 +289,8 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 
 		attr_read(a, "require-start", s->require_start, sizeof(s->require_start));
 		attr_read(a, "require-end", s->require_end, sizeof(s->require_end));
+		attr_read(a, "reject-start", s->reject_start, sizeof(s->reject_start));
+		attr_read(a, "reject-end", s->reject_end, sizeof(s->reject_end));
 		attr_read(a, "ignore-gfp-wait", s->ignore_wait, sizeof(s->ignore_wait));
 		attr_read(a, "verbose", s->verbose, sizeof(s->verbose));
 		attr_read(a, "min-order", s->min_order, sizeof(s->min_order));
@@ -265,6 +308,19 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 		snprintf(val, sizeof(val), "%lu", c->end);
 		if (attr_write(a, "require-end", val))
 			goto err;
+		/*
+		 * Not where the kernel, not the driver, mishandles a failure:
+		 * register_irq_proc() ignores failed allocations, and freeing
+		 * the vector later WARNs about the missing /proc/irq entries.
+		 */
+		if (c->reject_end) {
+			snprintf(val, sizeof(val), "%lu", c->reject_start);
+			if (attr_write(a, "reject-start", val))
+				goto err;
+			snprintf(val, sizeof(val), "%lu", c->reject_end);
+			if (attr_write(a, "reject-end", val))
+				goto err;
+		}
 		/* GFP_KERNEL allocations are ignored by default. */
 		if (attr_write(a, "ignore-gfp-wait", "N"))
 			goto err;
@@ -299,6 +355,10 @@ static inline void fault_ctx_teardown(struct fault_ctx *c)
 			attr_write(a, "require-start", s->require_start);
 		if (s->require_end[0])
 			attr_write(a, "require-end", s->require_end);
+		if (s->reject_start[0])
+			attr_write(a, "reject-start", s->reject_start);
+		if (s->reject_end[0])
+			attr_write(a, "reject-end", s->reject_end);
 		if (s->ignore_wait[0])
 			attr_write(a, "ignore-gfp-wait", s->ignore_wait);
 		if (s->verbose[0])

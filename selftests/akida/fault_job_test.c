@@ -271,7 +271,7 @@ TEST_F_TIMEOUT(fault, dma_vector, 200)
 	bool hit;
 
 	back = malloc(len);
-	ASSERT_TRUE(back != NULL);
+	ASSERT_TRUE(back);
 	for (step = 1; step <= MAX_STEPS; step++) {
 		memset(back, 0, len);
 		e[0] = (struct akida_dma_entry){
