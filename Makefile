@@ -17,7 +17,7 @@ DESTDIR		?=
 AKIDA_CACHE	?= $(HOME)/.cache/akida
 export O PREFIX DESTDIR AKIDA_CACHE
 
-USERDIRS := lib tools/akida selftests/akida
+USERDIRS := lib tools/akida tools/bench selftests/akida
 
 .PHONY: all module userspace $(USERDIRS) check demo vm bench matrix \
 	install install-module install-userspace dkms-install clean
@@ -34,7 +34,7 @@ userspace: $(USERDIRS)
 $(USERDIRS):
 	@if [ -f $@/Makefile ]; then $(MAKE) -C $@; fi
 
-tools/akida selftests/akida: lib
+tools/akida tools/bench selftests/akida: lib
 
 check:
 	@scripts/check.sh

@@ -413,6 +413,7 @@ static int k_reset(struct akida_device *dev)
 	struct akida_reset r = { 0 };
 
 	dev->npu.loaded = 0;
+	kp(dev)->w_layer = -1;
 	if (ioctl(kp(dev)->fd, AKIDA_IOCTL_RESET, &r)) {
 		if (errno == EPERM || errno == EACCES)
 			return akida_fail(AKIDA_ERR_BACKEND_UNAVAILABLE, errno,
@@ -420,6 +421,15 @@ static int k_reset(struct akida_device *dev)
 					  dev->info.devnode);
 		return kfail(dev, errno, "reset");
 	}
+	return 0;
+}
+
+static int k_set_clock(struct akida_device *dev, unsigned int mode)
+{
+	struct akida_clock c = { .mode = mode };
+
+	if (ioctl(kp(dev)->fd, AKIDA_IOCTL_SET_CLOCK, &c))
+		return kfail(dev, errno, "setting the clock mode");
 	return 0;
 }
 
@@ -437,4 +447,5 @@ const struct akida_backend_ops akida_kernel_ops = {
 	.infer = k_infer,
 	.update_weights = k_update_weights,
 	.reset = k_reset,
+	.set_clock = k_set_clock,
 };

@@ -35,7 +35,7 @@
 
 #define DMA_IOVA	0x40000000ull	/* clear of the x86 MSI window */
 #define DMA_BUF_SIZE	(2u << 20)
-#define EDMA_TIMEOUT_MS	5000
+#define EDMA_TIMEOUT_MS	10000	/* generous: TCG guests on loaded hosts stall */
 #define LL_WR_CH0	(AXI_LPDDR_BASE + 0x00)	/* device -> host list */
 #define LL_RD_CH0	(AXI_LPDDR_BASE + 0x40)	/* host -> device list */
 
@@ -269,6 +269,28 @@ static int program_iatu(struct akida_device *dev)
 
 static void v_close(struct akida_device *dev);
 
+/* NPU completions by MSI too, when we know where to post it. */
+static void npu_irq_setup(struct akida_device *dev)
+{
+	struct vpriv *p = vp(dev);
+
+	if (!p->msi)
+		return;
+	bar_wr(dev, 0, NPU_IMWR_ADDR_LO, (uint32_t)p->msi_addr);
+	bar_wr(dev, 0, NPU_IMWR_ADDR_HI, (uint32_t)(p->msi_addr >> 32));
+	bar_wr(dev, 0, NPU_IMWR_DATA, p->msi_data);
+	bar_wr(dev, 0, NPU_IRQ_ENABLE, NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR);
+	dev->npu.use_irq = 1;
+}
+
+static int v_reset(struct akida_device *dev)
+{
+	int ret = akida_npu_reset(dev);
+
+	npu_irq_setup(dev);
+	return ret;
+}
+
 static int v_open(struct akida_device *dev)
 {
 	struct vfio_group_status gs = { .argsz = sizeof(gs) };
@@ -407,15 +429,7 @@ static int v_open(struct akida_device *dev)
 	p->heap.base = dev->caps.mem_base;
 	p->heap.size = dev->caps.mem_size;
 
-	/* NPU completions by MSI too, when we know where to post it */
-	if (p->msi) {
-		bar_wr(dev, 0, NPU_IMWR_ADDR_LO, (uint32_t)p->msi_addr);
-		bar_wr(dev, 0, NPU_IMWR_ADDR_HI, (uint32_t)(p->msi_addr >> 32));
-		bar_wr(dev, 0, NPU_IMWR_DATA, p->msi_data);
-		bar_wr(dev, 0, NPU_IRQ_ENABLE,
-		       NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR);
-		dev->npu.use_irq = 1;
-	}
+	npu_irq_setup(dev);
 	return 0;
 fail:
 	v_close(dev);
@@ -561,7 +575,10 @@ static int edma_xfer(struct akida_device *dev, int to_dev, uint64_t axi, uint32_
 					  to_dev ? "host-to-device" : "device-to-host", len,
 					  (unsigned long long)axi, EDMA_TIMEOUT_MS);
 		if (p->msi) {
-			v_wait_irq(dev, (int)((deadline - akida_now_ns()) / 1000000ull) + 1);
+			int left = (int)((deadline - akida_now_ns()) / 1000000ull) + 1;
+
+			/* sleep on the MSI; wake up now and then in case one is lost */
+			v_wait_irq(dev, left < 250 ? left : 250);
 		} else {
 			struct timespec ts = { 0, (long)delay * 1000 };
 
@@ -653,4 +670,5 @@ const struct akida_backend_ops akida_vfio_ops = {
 	.mem_write = v_mem_write,
 	.mem_read = v_mem_read,
 	.wait_irq = v_wait_irq,
+	.reset = v_reset,
 };

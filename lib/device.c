@@ -296,6 +296,50 @@ int akida_reset(struct akida_device *dev)
 	return akida_npu_reset(dev);
 }
 
+int akida_get_clock_mode(struct akida_device *dev, unsigned int *mode)
+{
+	uint32_t v;
+	int ret;
+
+	if (!dev || !mode)
+		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "device and output are required");
+	if (!dev->ops->reg_read) {
+		*mode = dev->caps.clock_mode;
+		return 0;
+	}
+	ret = dev->ops->reg_read(dev, 0x0014 /* CLOCK_MODE */, &v);
+	if (ret)
+		return ret;
+	*mode = v;
+	return 0;
+}
+
+int akida_set_clock_mode(struct akida_device *dev, unsigned int mode)
+{
+	unsigned int now;
+	int ret;
+
+	if (!dev || mode > AKIDA_CLOCK_MODE_LOW_POWER)
+		return akida_fail(AKIDA_ERR_INVALID, EINVAL,
+				  "clock mode must be 0 (performance), 1 (economy) or 2 (low power)");
+	if (dev->ops->set_clock)
+		ret = dev->ops->set_clock(dev, mode);
+	else if (dev->ops->reg_write)
+		ret = dev->ops->reg_write(dev, 0x0014 /* CLOCK_MODE */, mode);
+	else
+		return unsupported(dev, "set the clock mode");
+	if (ret)
+		return ret;
+	ret = akida_get_clock_mode(dev, &now);
+	if (ret)
+		return ret;
+	if (now != mode)
+		return akida_fail(AKIDA_ERR_HARDWARE, EIO,
+				  "the NPU kept clock mode %u instead of %u", now, mode);
+	dev->caps.clock_mode = mode;
+	return 0;
+}
+
 /* ---- first-fit heap ---- */
 
 int akida_heap_alloc(struct akida_heap *h, uint64_t size, uint64_t align, uint64_t *addr)

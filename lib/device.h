@@ -27,6 +27,7 @@ struct akida_backend_ops {
 	int (*update_weights)(struct akida_device *dev, const struct akida_program *p,
 			      unsigned int layer);
 	int (*reset)(struct akida_device *dev);
+	int (*set_clock)(struct akida_device *dev, unsigned int mode);	/* optional */
 	/* optional: sleep until the device's interrupt fires or @timeout_ms
 	 * passes (0: woken, -ETIMEDOUT); without it the NPU is polled */
 	int (*wait_irq)(struct akida_device *dev, int timeout_ms);
@@ -55,6 +56,7 @@ struct akida_npu {
 	uint64_t w_addr, w_cap;			/* weight staging */
 	int loaded;
 	int use_irq;				/* wait on the NPU MSI */
+	int timeout_ms;				/* per NPU command; 0: default */
 };
 
 struct akida_device {

@@ -318,17 +318,16 @@ int akida_program_from_fbz(const struct akida_fbz *f, struct akida_program **out
 {
 	const struct akida_fbz_info *info = akida_fbz_info(f);
 	struct akida_fc_layer *layers;
-	void *bufs[3 * 65535 / 64];
-	unsigned int i, nb = 0;
+	unsigned int i;
 	int ret = 0;
 
 	if (!info || !out)
 		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "model and output are required");
 	*out = NULL;
-	if (info->nlayers == 0 || info->nlayers > ARRAY_SIZE(bufs) / 3)
+	if (info->nlayers == 0 || info->nlayers > UINT16_MAX)
 		return akida_fail(AKIDA_ERR_INVALID, ENOTSUP,
-				  "model has %u layers; programs take 1 to %zu",
-				  info->nlayers, ARRAY_SIZE(bufs) / 3);
+				  "model has %u layers; programs take 1 to 65535",
+				  info->nlayers);
 	layers = calloc(info->nlayers, sizeof(*layers));
 	if (!layers)
 		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
@@ -354,14 +353,12 @@ int akida_program_from_fbz(const struct akida_fbz *f, struct akida_program **out
 		}
 		thr = malloc(4 * (size_t)units);
 		sh = malloc((size_t)units);
+		layers[i].thresholds = thr;
+		layers[i].shifts = sh;
 		if (!thr || !sh) {
-			free(thr);
-			free(sh);
 			ret = akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
 			break;
 		}
-		bufs[nb++] = thr;
-		bufs[nb++] = sh;
 		for (o = 0; o < units; o++) {
 			uint32_t sv = get_le32(s->data + 4 * (size_t)o);
 
@@ -373,13 +370,13 @@ int akida_program_from_fbz(const struct akida_fbz *f, struct akida_program **out
 		layers[i].weight_bits = (uint8_t)l->weight_bits;
 		layers[i].act_bits = (uint8_t)l->act_bits;
 		layers[i].weights = (const int8_t *)w->data;
-		layers[i].thresholds = thr;
-		layers[i].shifts = sh;
 	}
 	if (!ret)
 		ret = akida_program_build(layers, info->nlayers, out);
-	while (nb)
-		free(bufs[--nb]);
+	for (i = 0; i < info->nlayers; i++) {
+		free((void *)layers[i].thresholds);
+		free((void *)layers[i].shifts);
+	}
 	free(layers);
 	return ret;
 }

@@ -18,6 +18,7 @@
 #include "device.h"
 
 #define NPU_TIMEOUT_MS	30000
+#define IRQ_SLICE_MS	250	/* longest sleep on the interrupt */
 
 static int rd(struct akida_device *dev, uint32_t off, uint32_t *v)
 {
@@ -80,7 +81,8 @@ int akida_npu_wait(struct akida_device *dev, uint32_t bits, int timeout_ms)
 		if (dev->npu.use_irq && dev->ops->wait_irq) {
 			int left = (int)((deadline - akida_now_ns()) / 1000000ull) + 1;
 
-			dev->ops->wait_irq(dev, left);
+			/* sleep on the MSI; wake up now and then in case one is lost */
+			dev->ops->wait_irq(dev, left < IRQ_SLICE_MS ? left : IRQ_SLICE_MS);
 		} else {
 			sleep_us(delay);
 			if (delay < 1000)
@@ -119,7 +121,8 @@ static int command(struct akida_device *dev, uint32_t reg, uint32_t val, uint32_
 	wr(dev, NPU_IRQ_STATUS, NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR);
 	if (wr(dev, reg, val))
 		return akida_fail(AKIDA_ERR_HARDWARE, EIO, "%s: register write failed", what);
-	ret = akida_npu_wait(dev, done | NPU_IRQ_ERROR, NPU_TIMEOUT_MS);
+	ret = akida_npu_wait(dev, done | NPU_IRQ_ERROR,
+			     dev->npu.timeout_ms ? dev->npu.timeout_ms : NPU_TIMEOUT_MS);
 	if (ret)
 		return ret;
 	rd(dev, NPU_IRQ_STATUS, &st);
@@ -200,6 +203,7 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 	uint64_t per = (uint64_t)n->in_bytes + n->out_bytes;
 	unsigned int chunk, done = 0;
 	uint32_t status, osz;
+	uint64_t t0;
 	int ret;
 
 	/* Batches in chunks of at most 65535 inputs and about 8 MiB. */
@@ -226,9 +230,12 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 		wr(dev, NPU_INPUT_SIZE, n->in_bytes);
 		wr(dev, NPU_OUTPUT_ADDR_LO, (uint32_t)n->out_addr);
 		wr(dev, NPU_OUTPUT_ADDR_HI, (uint32_t)(n->out_addr >> 32));
+		t0 = akida_now_ns();
 		ret = command(dev, NPU_INFER_START, k, NPU_IRQ_INFER_DONE, "inference");
 		if (ret)
 			return ret;
+		/* as seen from the host: start to completion interrupt */
+		st->npu_ns += akida_now_ns() - t0;
 		rd(dev, NPU_INFER_STATUS, &status);
 		rd(dev, NPU_OUTPUT_SIZE, &osz);
 		if (!(status & NPU_INFER_DONE) || NPU_INFER_COUNT(status) != k)

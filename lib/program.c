@@ -15,6 +15,7 @@
  * [outputs], u8 shifts [outputs], zero padding to a multiple of 4.
  */
 #include <errno.h>
+#include <pthread.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -35,7 +36,7 @@ struct akida_program {
 /* ---- CRC-32 (IEEE 802.3, reflected 0xEDB88320, zlib's crc32()) ---- */
 
 static uint32_t crc_table[256];
-static bool crc_ready;
+static pthread_once_t crc_once = PTHREAD_ONCE_INIT;
 
 static void crc_init(void)
 {
@@ -48,16 +49,13 @@ static void crc_init(void)
 			c = (c & 1) ? 0xEDB88320u ^ (c >> 1) : c >> 1;
 		crc_table[n] = c;
 	}
-	/* Benign race: every thread computes identical table contents. */
-	__atomic_store_n(&crc_ready, true, __ATOMIC_RELEASE);
 }
 
 uint32_t akida_crc32(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 
-	if (!__atomic_load_n(&crc_ready, __ATOMIC_ACQUIRE))
-		crc_init();
+	pthread_once(&crc_once, crc_init);
 	crc = ~crc;
 	while (len--)
 		crc = crc_table[(crc ^ *p++) & 0xff] ^ (crc >> 8);

@@ -43,6 +43,9 @@ SPLAT = re.compile(
     r"kernel BUG|Call Trace:|possible circular locking|possible recursive locking|"
     r"DMA-API: (?!preallocated|debugging enabled)|unreferenced object|soft lockup|hung_task|blocked for more than)")
 
+# Informational lines that match SPLAT but report nothing wrong.
+BENIGN = re.compile(r"DMA-API: (preallocated \d+ debug entries|debugging enabled by kernel config)")
+
 DONE = "@@AKIDA-DONE"
 TEST_BEGIN = "@@TEST-BEGIN "
 TEST_END = "@@TEST-END "
@@ -396,7 +399,7 @@ def splats(console):
     bad = []
     for ln in console:
         body = re.sub(r"^\[\s*\d+\.\d+\]\s*", "", ln)
-        if SPLAT.search(body):
+        if SPLAT.search(body) and not BENIGN.search(body):
             bad.append(ln)
     return bad
 

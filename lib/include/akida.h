@@ -474,6 +474,13 @@ AKIDA_API int akida_update_weights(struct akida_device *dev,
 /* Reset the NPU (kernel backend: needs CAP_SYS_ADMIN). */
 AKIDA_API int akida_reset(struct akida_device *dev);
 
+#define AKIDA_CLOCK_MODE_PERFORMANCE	0
+#define AKIDA_CLOCK_MODE_ECONOMY	1
+#define AKIDA_CLOCK_MODE_LOW_POWER	2
+/* Current NPU clock mode, and setting it (0, 1 or 2; whole device). */
+AKIDA_API int akida_get_clock_mode(struct akida_device *dev, unsigned int *mode);
+AKIDA_API int akida_set_clock_mode(struct akida_device *dev, unsigned int mode);
+
 #ifdef __cplusplus
 }
 #endif

@@ -45,7 +45,7 @@ void fake_write(const char *root, const char *rel, const char *content)
 void fake_pci_dev(const char *root, const char *bdf, unsigned int vendor,
 		  unsigned int device, const char *driver, int minor, int group)
 {
-	char rel[512], val[64], path[1024], target[512];
+	char rel[512], val[512], path[1024], target[512];
 
 	snprintf(rel, sizeof(rel), "devices/pci0000:00/0000:00:02.0/%s", bdf);
 #define W(name, ...) do { snprintf(val, sizeof(val), __VA_ARGS__);		\

@@ -49,6 +49,8 @@ TEST(discover_finds_bound_and_unbound_devices)
 	CHECK(!strcmp(l[0].link_width, "1"));
 	CHECK_EQ(l[0].bar_size[0], 4 << 20);
 	CHECK_EQ(l[0].bar_size[1], 0);
+	CHECK_EQ(l[0].bar_size[2], 4 << 20);
+	CHECK_EQ(l[0].bar_start[2], 0xfd800000);
 	CHECK(!strcmp(akida_device_attr(&l[0], "akida_np_count"), "80"));
 	CHECK(!strcmp(akida_device_attr(&l[0], "akida_sram_size"), "10485760"));
 	CHECK(!strcmp(akida_device_attr(&l[0], "akida_clock_mode"), "0"));

@@ -48,7 +48,7 @@ FIXTURE_SETUP(edma)
 
 FIXTURE_TEARDOWN(edma)
 {
-	if (self->d.cfg >= 0)
+	if (self->d.bar[0] && self->d.cfg >= 0)
 		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
 	emu_page_free(&self->src);
 	emu_page_free(&self->dst);
@@ -356,8 +356,9 @@ TEST_F(edma, empty_list_stops_silently)
 	/* CB=0 while CCS=1: nothing for the channel to do. */
 	put_data(d, l, EMU_LIE | EMU_RIE, PG, DATA_BASE, self->dst.pa);
 	start(d, EMU_WR, 1, l);
-	usleep(100000);
-	EXPECT_EQ(3u, EMU_CS(ch_r(d, EMU_WR, 1, EMU_E_CH_CTRL1)));
+	ch_sel(d, EMU_WR, 1);
+	EXPECT_EQ(3u, EMU_CS(emu_poll(d, 2, EMU_EDMA + EMU_E_CH_CTRL1, 3u << 5,
+				      3u << 5, 5000)));
 	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
 	EXPECT_EQ(0xeeu, self->dst.va[0]);
 	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_WR));
@@ -381,6 +382,17 @@ TEST_F(edma, single_block_mode)
 	EXPECT_EQ(0u, ch_r(d, EMU_RD, 1, EMU_E_CH_SIZE));
 	EXPECT_EQ(imwr_data(EMU_RD, 1),
 		  emu_wait_word((volatile uint8_t *)done_word(&self->imwr, EMU_RD), 500));
+	/* An injected fault applies to a single block too (default kind: read). */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_RD), DONE(1));
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SIZE, 512);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_SAR, (uint32_t)self->src.pa);
+	ch_w(d, EMU_RD, 1, EMU_E_CH_DAR, DATA_BASE + 0x8000);
+	emu_tw_w(d, AKIDA_EMU_FAULT_DMA_ABORT, 1);
+	emu_edma_w(d, EMU_E_DOORBELL(EMU_RD), 1);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_RD, 1, 2000));
+	EXPECT_EQ(1u << 1, emu_edma_r(d, EMU_E_RD_ERR_HI));
+	EXPECT_EQ(imwr_data(EMU_RD, 1),
+		  emu_wait_word((volatile uint8_t *)abort_word(&self->imwr, EMU_RD), 500));
 }
 
 TEST_F(edma, every_axi_target)
@@ -643,7 +655,8 @@ TEST_F(edma, busy_until_completion)
 
 	dma_on(d, &self->imwr, EMU_RD);
 	one_element(d, EMU_RD, 0, 64, self->src.pa, DATA_BASE);
-	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 300000);
+	/* Generous: the checks below must run within it on a loaded host. */
+	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 3000000);
 	start(d, EMU_RD, 0, list_of(EMU_RD, 0));
 	/* Right after the doorbell: running, no status, no IMWr. */
 	ctrl1 = ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1);
@@ -658,7 +671,7 @@ TEST_F(edma, busy_until_completion)
 	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1)));
 	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
 	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_RD));
-	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 3000));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 10000));
 	EXPECT_EQ(3u, EMU_CS(ch_r(d, EMU_RD, 0, EMU_E_CH_CTRL1)));
 	EXPECT_NE(0x12345678u, ch_r(d, EMU_RD, 0, EMU_E_CH_LLP));
 	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_DMA_ELEMENTS));
@@ -670,7 +683,7 @@ TEST_F(edma, stop_bit_halts)
 
 	dma_on(d, &self->imwr, EMU_WR);
 	one_element(d, EMU_WR, 1, 64, DATA_BASE, self->dst.pa);
-	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 2000000);
+	emu_tw_w(d, AKIDA_EMU_FAULT_DELAY_US, 5000000);
 	start(d, EMU_WR, 1, list_of(EMU_WR, 1));
 	usleep(50000);
 	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_WR, 1, EMU_E_CH_CTRL1)));
@@ -734,10 +747,10 @@ TEST_F(edma, fault_drop_and_delay)
 TEST_F(edma, modeled_timing)
 {
 	struct emu_dev *d = &self->d;
-	uint32_t l = 0x20200000u, n = 4096, i;
+	uint32_t l = 0x20200000u, n = 16384, i;
 	uint64_t t0, el = 500 + PG * 20 / 9;
 
-	/* 4096 elements of 4 KiB into one host page: 39 ms of link time. */
+	/* 16384 elements of 4 KiB into one host page: 157 ms of link time. */
 	dma_on(d, &self->imwr, EMU_WR);
 	for (i = 0; i < n; i++)
 		put_data(d, l + 24 * i, EMU_CB | (i == n - 1 ? EMU_LIE | EMU_RIE : 0),

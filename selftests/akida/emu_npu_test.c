@@ -227,7 +227,7 @@ FIXTURE_SETUP(npu)
 
 FIXTURE_TEARDOWN(npu)
 {
-	if (self->d.cfg >= 0)
+	if (self->d.bar[0] && self->d.cfg >= 0)
 		emu_tw_w(&self->d, AKIDA_EMU_TIMING, self->timing);
 	free_model(&self->m);
 	free(self->img);

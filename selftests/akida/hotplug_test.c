@@ -15,7 +15,7 @@
 struct streamer {
 	int fd;
 	int last_err;
-	unsigned long ok;
+	volatile unsigned long ok;
 };
 
 static void *stream_fn(void *arg)
@@ -80,7 +80,10 @@ TEST_F_TIMEOUT(hp, unplug_with_transfers_in_flight, 120)
 	ASSERT_LE(0, fd);
 	s.fd = fd;
 	ASSERT_EQ(0, pthread_create(&th, NULL, stream_fn, &s));
-	usleep(200000);
+	/* Unplug once transfers are flowing (slow kernels take a while). */
+	t0 = akt_now();
+	while (s.ok < 2 && akt_now() - t0 < 30.0)
+		usleep(20000);
 	ASSERT_EQ(0, system(HOSTCTL " device_del akida0 >/dev/null"));
 	/* pciehp removes the device after its 5 s attention-button delay. */
 	t0 = akt_now();

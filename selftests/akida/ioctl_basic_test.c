@@ -55,7 +55,19 @@ TEST_F(dev, get_info)
 	EXPECT_EQ(65535, i->max_batch);
 	EXPECT_GE(i->max_dma_entries, 2);
 	EXPECT_EQ(0, i->pad);
-	EXPECT_EQ(0, akt_attr(&self->d, "akida_np_count") == 80 ? 0 : -1);
+	EXPECT_EQ(80, akt_attr(&self->d, "akida_np_count"));
+}
+
+TEST_F(dev, info_iommu_capability)
+{
+	char path[PATH_MAX + 32];
+	bool iommu;
+
+	snprintf(path, sizeof(path), "%s/iommu_group", self->d.pci);
+	iommu = !access(path, F_OK);
+	EXPECT_EQ(iommu, !!(self->info.caps & AKIDA_CAP_IOMMU));
+	/* The NPU interrupt is on unless npu_irq=0. */
+	EXPECT_EQ(akt_param("npu_irq") != 0, !!(self->info.caps & AKIDA_CAP_NPU_IRQ));
 }
 
 TEST_F(dev, mem_alloc_free)

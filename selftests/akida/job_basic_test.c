@@ -83,6 +83,23 @@ TEST_F(job, shapes_and_bit_widths)
 	EXPECT_EQ(0, aj_model_check(&self->m));
 }
 
+/*
+ * Host buffers over many pages, larger than the staging buffer: inputs
+ * 8 KiB and outputs 4 KiB per inference, 70 inferences.
+ */
+TEST_F(job, large_scattered_buffers)
+{
+	static const uint32_t sizes[] = { 8192, 64, 4096 };
+	struct akida_random_spec spec = { .layers = 2, .sizes = sizes };
+	struct akida_job_wait w;
+
+	aj_model_fini(self->fd, &self->m);
+	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 88, &spec, 70));
+	ASSERT_EQ(0, aj_run(self->fd, &self->m, AKIDA_JOB_PROGRAM, &w));
+	EXPECT_EQ(70, w.inputs_done);
+	EXPECT_EQ(0, aj_model_check(&self->m));
+}
+
 /* The file's program is reused, and loaded only once. */
 TEST_F(job, program_reused_without_reload)
 {

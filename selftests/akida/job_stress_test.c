@@ -187,7 +187,7 @@ FIXTURE_TEARDOWN(stress)
 }
 
 #define NPROC	4
-#define NJOBS	1000
+#define NJOBS	500
 
 TEST_F_TIMEOUT(stress, processes_thousands_of_jobs_checked, 240)
 {
@@ -357,7 +357,8 @@ TEST_F_TIMEOUT(stress, reset_with_jobs_in_flight, 120)
 
 	if (geteuid())
 		SKIP(return, "needs root (CAP_SYS_ADMIN)");
-	ASSERT_EQ(0, client_init(&cl, self->fd, 8, 2048));
+	/* Long batches (about 0.35 s of NPU time each): the reset finds them running. */
+	ASSERT_EQ(0, client_init(&cl, self->fd, 8, 16384));
 	ASSERT_EQ(0, aj_stats(self->fd, &s0));
 	for (i = 0; i < SLOTS; i++)
 		ASSERT_EQ(0, client_submit(&cl, i, 10 + i));
@@ -378,9 +379,59 @@ TEST_F_TIMEOUT(stress, reset_with_jobs_in_flight, 120)
 	ASSERT_EQ(0, aj_stats(self->fd, &s1));
 	EXPECT_EQ(s0.device.resets + 1, s1.device.resets);
 	EXPECT_EQ(0, s1.file.jobs_pending);
-	/* Usable afterwards: the program is reloaded and results are right. */
+	/* Usable afterwards: programs are loaded again and results are right. */
+	client_fini(&cl);
+	ASSERT_EQ(0, client_init(&cl, self->fd, 9, 4));
 	EXPECT_EQ(0, client_run(&cl, 16, 4, 77));
 	client_fini(&cl);
+}
+
+/*
+ * Count the jobs (of SLOTS submitted at once) that the engine took, i.e.
+ * started their input DMA, before the previous one was complete. -1 on error.
+ */
+static int overlapped_jobs(struct client *c, uint64_t seed)
+{
+	struct akida_job_wait w;
+	uint64_t prev_end = 0;
+	int i, n = 0;
+
+	for (i = 0; i < SLOTS; i++)
+		if (client_submit(c, i, seed + i))
+			return -1;
+	for (i = 0; i < SLOTS; i++) {
+		if (aj_wait(c->fd, c->id[i], 60000, &w) || w.status || client_check(c, i))
+			return -1;
+		if (i && w.start_ns < prev_end)
+			n++;
+		prev_end = w.end_ns;
+	}
+	return n;
+}
+
+/* With queue_depth 1 jobs never overlap; with 2 the next one's input DMA runs
+ * while the NPU runs the current one. */
+TEST_F_TIMEOUT(stress, pipelining_overlaps_jobs, 120)
+{
+	long long old = akt_param("queue_depth");
+	static const uint32_t sizes[] = { 8192, 16, 10 };
+	struct akida_random_spec spec = { .layers = 2, .sizes = sizes };
+	struct client cl;
+	int n1, n2;
+
+	if (old < 0 || akt_set_param("queue_depth", 1))
+		SKIP(return, "cannot set queue_depth (needs root)");
+	ASSERT_EQ(0, client_init_spec(&cl, self->fd, 32, &spec, 64));
+	n1 = overlapped_jobs(&cl, 1);
+	ASSERT_EQ(0, akt_set_param("queue_depth", 2));
+	n2 = overlapped_jobs(&cl, 100);
+	akt_set_param("queue_depth", old);
+	client_fini(&cl);
+	ksft_print_msg("jobs started before the previous one completed: %d of %d at queue_depth 1, %d of %d at 2\n",
+		       n1, SLOTS - 1, n2, SLOTS - 1);
+	EXPECT_EQ(0, n1);
+	/* Not all: the client may still be submitting when a job is done. */
+	EXPECT_GT(n2, 0);
 }
 
 /*

@@ -112,4 +112,22 @@ TEST_F(vdev, outside_lpddr_is_refused)
 	EXPECT_EQ(-EINVAL, akida_mem_read(self->dev, 0x10000000, b, 8));
 }
 
+TEST_F(vdev, clock_mode_and_reset)
+{
+	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
+	unsigned int m;
+
+	NEED_DEV();
+	ASSERT_EQ(0, akida_set_clock_mode(self->dev, AKIDA_CLOCK_MODE_ECONOMY))
+		TH_LOG("%s", akida_error_message());
+	ASSERT_EQ(0, akida_get_clock_mode(self->dev, &m));
+	EXPECT_EQ(1u, m);
+	EXPECT_EQ(0, lib_golden_run(self->dev, 31, &s3, 2, 0)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(-EINVAL, akida_set_clock_mode(self->dev, 3));
+	ASSERT_EQ(0, akida_set_clock_mode(self->dev, AKIDA_CLOCK_MODE_PERFORMANCE));
+	/* after a reset the program is gone; a new load works */
+	ASSERT_EQ(0, akida_reset(self->dev)) TH_LOG("%s", akida_error_message());
+	EXPECT_EQ(0, lib_golden_run(self->dev, 32, &s3, 2, 0)) TH_LOG("%s", akida_error_message());
+}
+
 TEST_HARNESS_MAIN

@@ -178,6 +178,104 @@ TEST_F_TIMEOUT(life, unbind_with_open_files_and_transfers, 120)
 	close(fd);
 }
 
+/*
+ * Surprise removal: the device stops answering (as after a link down) with
+ * transfers in flight, then is unbound. Remove must not wait for the lists
+ * the dead device will never complete: the streamers end at once.
+ */
+TEST_F_TIMEOUT(life, unbind_dead_device, 120)
+{
+	struct streamer s[2] = { 0 };
+	struct akt_emu emu;
+	pthread_t th[2];
+	double t0;
+	int fd, i;
+
+	if (akt_emu_open(&self->d, &emu))
+		SKIP(return, "no emulator test-control window");
+	ASSERT_EQ(0, akt_set_param("dma_timeout_ms", 20000));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	for (i = 0; i < 2; i++) {
+		s[i].fd = fd;
+		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_fn, &s[i]));
+	}
+	usleep(300000);
+	akt_emu_wr(&emu, AKIDA_EMU_FAULT_DEAD_MS, 8000);
+	usleep(200000);
+	t0 = akt_now();
+	ASSERT_EQ(0, akt_write_file(DRV "/unbind", self->d.bdf));
+	for (i = 0; i < 2; i++) {
+		s[i].stop = 1;
+		pthread_join(th[i], NULL);
+	}
+	/* Far less than the 20 s list timeout: nobody waited for the dead. */
+	EXPECT_GT(5.0, akt_now() - t0);
+	close(fd);
+	akt_set_param("dma_timeout_ms", 3000);
+
+	t0 = akt_now();
+	while (akt_emu_rd(&emu, AKIDA_EMU_MAGIC) != AKIDA_EMU_MAGIC_VALUE &&
+	       akt_now() - t0 < 30.0)
+		usleep(100000);
+	akt_emu_close(&emu);
+	ASSERT_EQ(0, akt_write_file(DRV "/bind", self->d.bdf));
+	ASSERT_EQ(0, wait_node(&self->d, 10.0));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 1 << 20, 13));
+	close(fd);
+}
+
+static int reload(const char *params)
+{
+	char cmd[256];
+
+	if (delete_module())
+		return -1;
+	snprintf(cmd, sizeof(cmd), "modprobe akida_pcie %s", params);
+	return system(cmd);
+}
+
+/* A larger reserved DMA RAM: longer lists, a larger refused range. */
+TEST_F_TIMEOUT(life, dma_ram_size_parameter, 120)
+{
+	uint8_t b[16];
+	int fd, i;
+
+	ASSERT_EQ(0, reload("dma_ram_size=0x4000 dma_pinned=1"));
+	ASSERT_EQ(0, wait_node(&self->d, 10.0));
+	EXPECT_EQ(0x4000, akt_attr(&self->d, "akida_dma_ram_size"));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	errno = 0;
+	EXPECT_EQ(-1, pread(fd, b, 16, AKT_USER_LPDDR));
+	EXPECT_EQ(EINVAL, errno);
+	errno = 0;
+	EXPECT_EQ(-1, pwrite(fd, b, 16, AKT_LPDDR + 0x3ff8));
+	EXPECT_EQ(EINVAL, errno);
+	/* Pinned pages: many elements per list now. */
+	for (i = 0; i < 3; i++)
+		EXPECT_EQ(0, akt_roundtrip(fd, AKT_LPDDR + 0x4000 + i, (4 << 20) - i, 20 + i));
+	close(fd);
+
+	/* Invalid sizes: the module loads, probe refuses the device. */
+	ASSERT_EQ(0, reload("dma_ram_size=0x180"));
+	usleep(200000);
+	EXPECT_NE(0, akt_find(&self->d));
+	ASSERT_EQ(0, reload("dma_ram_size=0x80"));
+	usleep(200000);
+	EXPECT_NE(0, akt_find(&self->d));
+
+	ASSERT_EQ(0, reload(""));
+	ASSERT_EQ(0, wait_node(&self->d, 10.0));
+	EXPECT_EQ(0x100, akt_attr(&self->d, "akida_dma_ram_size"));
+	fd = open(self->d.node, O_RDWR);
+	ASSERT_LE(0, fd);
+	EXPECT_EQ(0, akt_roundtrip(fd, AKT_USER_LPDDR, 4096, 30));
+	close(fd);
+}
+
 TEST_F_TIMEOUT(life, unload_after_unbind_with_file_open, 60)
 {
 	int fd = open(self->d.node, O_RDWR);

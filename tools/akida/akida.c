@@ -3,6 +3,7 @@
  * akida: command-line tool for BrainChip Akida devices, a thin layer over
  * libakida. See akida(1) (tools/akida/akida.1) for commands and exit codes.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <getopt.h>
@@ -11,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -109,11 +111,11 @@ static const char *clock_name(uint32_t m)
 
 /* ------------------------------------------------------------------ */
 
-static void json_dev(struct json *j, const struct akida_device_info *d)
+static void json_dev(struct json *j, const char *key, const struct akida_device_info *d)
 {
 	unsigned int i;
 
-	json_obj(j, NULL);
+	json_obj(j, key);
 	json_uint(j, "index", d->index);
 	json_str(j, "bdf", d->bdf);
 	json_str(j, "chip", d->chip);
@@ -171,7 +173,7 @@ static int cmd_enumerate(int argc, char **argv)
 		json_obj(&j, NULL);
 		json_arr(&j, "devices");
 		for (i = 0; i < n; i++)
-			json_dev(&j, &l[i]);
+			json_dev(&j, NULL, &l[i]);
 		json_end_arr(&j);
 		json_end_obj(&j);
 		json_finish(&j);
@@ -232,9 +234,7 @@ static int cmd_info(int argc, char **argv)
 
 		json_begin(&j, stdout);
 		json_obj(&j, NULL);
-		json_arr(&j, "device");
-		json_dev(&j, &d);
-		json_end_arr(&j);
+		json_dev(&j, "device", &d);
 		if (c) {
 			json_obj(&j, "capabilities");
 			json_str(&j, "backend", akida_backend_name(c->backend));
@@ -297,10 +297,36 @@ static int cmd_info(int argc, char **argv)
 		} else {
 			printf("  %-14s unavailable: %s\n", "capabilities", akida_error_message());
 		}
+		if (akida_device_attr(&d, "akida_dma/h2d_bytes")) {
+			static const char *const dir[] = { "h2d", "d2h" };
+			static const char *const what[] = { "host->device", "device->host" };
+
+			for (i = 0; i < 2; i++) {
+				char k[4][40];
+				const char *v[4];
+				unsigned int q;
+
+				snprintf(k[0], sizeof(k[0]), "akida_dma/%s_transfers", dir[i]);
+				snprintf(k[1], sizeof(k[1]), "akida_dma/%s_bytes", dir[i]);
+				snprintf(k[2], sizeof(k[2]), "akida_dma/%s_aborts", dir[i]);
+				snprintf(k[3], sizeof(k[3]), "akida_dma/%s_timeouts", dir[i]);
+				for (q = 0; q < 4; q++) {
+					v[q] = akida_device_attr(&d, k[q]);
+					if (!v[q])
+						v[q] = "?";
+				}
+				printf("  %-14s %s: %s transfers, %s bytes, %s aborts, %s timeouts\n",
+				       i ? "" : "DMA", what[i], v[0], v[1], v[2], v[3]);
+			}
+		}
 		if (d.nattrs) {
-			printf("  attributes\n");
-			for (i = 0; i < d.nattrs; i++)
-				printf("    %-26s %s\n", d.attrs[i].name, d.attrs[i].value);
+			printf("  attributes    ");
+			for (i = 0; i < d.nattrs; i++) {
+				if (!strncmp(d.attrs[i].name, "akida_dma/", 10))
+					continue;
+				printf(" %s=%s", d.attrs[i].name + 6, d.attrs[i].value);
+			}
+			printf("\n");
 		}
 	}
 	akida_close(dev);
@@ -349,22 +375,21 @@ static int cmd_iommu_group(int argc, char **argv)
 			printf("members:\n");
 	}
 	{
-		struct dirent_list { char name[64]; } m[64];
-		FILE *p;
-		char cmd[600];
+		struct dirent **names;
+		int k, cnt = scandir(path, &names, NULL, alphasort);
 
-		snprintf(cmd, sizeof(cmd), "ls '%s' 2>/dev/null", path);
-		p = popen(cmd, "r");
-		while (p && n < 64 && fgets(m[n].name, sizeof(m[n].name), p)) {
-			m[n].name[strcspn(m[n].name, "\n")] = 0;
-			if (opt_json)
-				json_str(&j, NULL, m[n].name);
-			else if (opt_verbose)
-				printf("  %s\n", m[n].name);
-			n++;
+		for (k = 0; k < cnt; k++) {
+			if (names[k]->d_name[0] != '.') {
+				if (opt_json)
+					json_str(&j, NULL, names[k]->d_name);
+				else if (opt_verbose)
+					printf("  %s\n", names[k]->d_name);
+				n++;
+			}
+			free(names[k]);
 		}
-		if (p)
-			pclose(p);
+		if (cnt >= 0)
+			free(names);
 	}
 	if (opt_json) {
 		json_end_arr(&j);
@@ -1318,6 +1343,87 @@ free_bufs:
 	return ret;
 }
 
+/*
+ * The emulator's link-model counters (HARDWARE.md sections 6 and 7): a
+ * window at BAR0 + 0x3F0000 that only the emulated AKD1000 has, identified
+ * by its magic. Read through the VFIO backend's BAR0 mapping, or else
+ * through sysfs resource0 (root). Real hardware: not touched beyond the
+ * magic word's BAR0 read.
+ */
+#define EMU_WIN		0x3F0000u
+#define EMU_MAGIC	0x4d454b41u	/* "AKEM" */
+#define EMU_DMA_BYTES	0x0118u
+#define EMU_DMA_NS	0x0130u
+#define EMU_NPU_NS	0x0138u
+#define EMU_MODELED_NS	0x0128u
+
+struct emu_win {
+	struct akida_device *dev;	/* through akida_reg_read (VFIO) */
+	volatile uint32_t *map;		/* or sysfs resource0 */
+	void *base;
+	size_t len;
+};
+
+static int emu_rd(struct emu_win *w, uint32_t off, uint32_t *v)
+{
+	if (w->map) {
+		*v = w->map[off / 4];
+		return 0;
+	}
+	return akida_reg_read(w->dev, EMU_WIN + off, v);
+}
+
+static int emu_open(struct emu_win *w, struct akida_device *dev)
+{
+	const struct akida_caps *c = akida_device_caps(dev);
+	uint32_t magic = 0;
+
+	memset(w, 0, sizeof(*w));
+	if (c->backend == AKIDA_BACKEND_VFIO) {
+		w->dev = dev;
+	} else {
+		char path[128];
+		const char *root = getenv("AKIDA_SYSFS_ROOT");
+		int fd;
+
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource0",
+			 root ? root : "/sys", c->bdf);
+		fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
+		if (fd < 0)
+			return -1;
+		w->len = EMU_WIN + 0x10000;
+		w->base = mmap(NULL, w->len, PROT_READ, MAP_SHARED, fd, 0);
+		close(fd);
+		if (w->base == MAP_FAILED)
+			return -1;
+		w->map = (volatile uint32_t *)((char *)w->base + EMU_WIN);
+	}
+	if (emu_rd(w, 0, &magic) || magic != EMU_MAGIC) {
+		if (w->map)
+			munmap(w->base, w->len);
+		w->map = NULL;
+		w->dev = NULL;
+		return -1;
+	}
+	akida_clear_error();
+	return 0;
+}
+
+static uint64_t emu_cnt(struct emu_win *w, uint32_t off)
+{
+	uint32_t lo = 0, hi = 0;
+
+	emu_rd(w, off, &lo);		/* LO first: it latches HI */
+	emu_rd(w, off + 4, &hi);
+	return (uint64_t)hi << 32 | lo;
+}
+
+static void emu_close(struct emu_win *w)
+{
+	if (w->map)
+		munmap(w->base, w->len);
+}
+
 static int cmd_bench(int argc, char **argv)
 {
 	unsigned int batch = 64, iters = 20, i;
@@ -1327,7 +1433,10 @@ static int cmd_bench(int argc, char **argv)
 	struct akida_device *dev;
 	struct akida_run_stats st;
 	uint64_t addr, t0, t_w = 0, t_r = 0, t_inf = 0, npu = 0;
-	uint8_t *buf, *in, *out;
+	uint64_t e_bytes = 0, e_dma_ns = 0, e_npu_ns = 0;
+	struct emu_win emu;
+	int have_emu = 0;
+	uint8_t *buf = NULL, *in = NULL, *out = NULL;
 	int c, ret = EX_OK;
 	static const struct option lo[] = {
 		{ "batch", required_argument, NULL, 'b' },
@@ -1367,6 +1476,11 @@ static int cmd_bench(int argc, char **argv)
 	}
 	akida_random_bytes(3, buf, dma);
 	akida_random_bytes(4, in, (size_t)akida_program_input_bytes(p) * batch);
+	have_emu = !emu_open(&emu, dev);
+	if (have_emu) {
+		e_bytes = emu_cnt(&emu, EMU_DMA_BYTES);
+		e_dma_ns = emu_cnt(&emu, EMU_DMA_NS);
+	}
 	if (akida_mem_alloc(dev, dma, &addr)) {
 		ret = lib_error();
 		goto done;
@@ -1382,14 +1496,22 @@ static int cmd_bench(int argc, char **argv)
 		t_r += akida_time_ns() - t0;
 	}
 	akida_mem_free(dev, addr);
+	if (have_emu) {
+		e_bytes = emu_cnt(&emu, EMU_DMA_BYTES) - e_bytes;
+		e_dma_ns = emu_cnt(&emu, EMU_DMA_NS) - e_dma_ns;
+	}
 	if (ret == EX_OK && akida_load(dev, p))
 		ret = lib_error();
+	if (have_emu)
+		e_npu_ns = emu_cnt(&emu, EMU_NPU_NS);
 	for (i = 0; i < iters && ret == EX_OK; i++) {
 		if (akida_infer(dev, in, batch, out, &st))
 			ret = lib_error();
 		t_inf += st.wall_ns;
 		npu += st.npu_ns;
 	}
+	if (have_emu)
+		e_npu_ns = emu_cnt(&emu, EMU_NPU_NS) - e_npu_ns;
 	if (ret == EX_OK) {
 		double wmb = (double)dma * iters / (t_w / 1e9) / 1e6;
 		double rmb = (double)dma * iters / (t_r / 1e9) / 1e6;
@@ -1411,6 +1533,16 @@ static int cmd_bench(int argc, char **argv)
 			json_double(&j, "inferences_per_s", ips);
 			json_double(&j, "batch_latency_us", lat);
 			json_double(&j, "npu_us_per_batch", npu / 1e3 / iters);
+			if (have_emu) {
+				json_obj(&j, "emulator_model");
+				json_uint(&j, "dma_bytes", e_bytes);
+				json_uint(&j, "dma_ns", e_dma_ns);
+				json_double(&j, "dma_mb_per_s",
+					    e_dma_ns ? e_bytes * 1e3 / e_dma_ns : 0);
+				json_double(&j, "npu_us_per_batch", e_npu_ns / 1e3 / iters);
+				json_double(&j, "link_limit_mb_per_s", 500);
+				json_end_obj(&j);
+			}
 			json_end_obj(&j);
 			json_finish(&j);
 		} else {
@@ -1422,14 +1554,79 @@ static int cmd_bench(int argc, char **argv)
 			       ips, batch, akida_program_macs(p));
 			printf("  batch latency     %8.1f us (NPU %.1f us)\n", lat,
 			       npu / 1e3 / iters);
+			if (have_emu && e_dma_ns)
+				printf("  emulator link model: DMA %.1f MB/s (%" PRIu64 " bytes in %.3f ms "
+				       "modeled; link limit 500 MB/s per direction), NPU %.1f us "
+				       "per batch\n", e_bytes * 1e3 / e_dma_ns, e_bytes,
+				       e_dma_ns / 1e6, e_npu_ns / 1e3 / iters);
 		}
 	}
 done:
+	if (have_emu)
+		emu_close(&emu);
 	free(buf);
 	free(in);
 	free(out);
 	akida_close(dev);
 	akida_program_free(p);
+	return ret;
+}
+
+static int cmd_clock(int argc, char **argv)
+{
+	static const char *const names[] = { "performance", "economy", "low-power" };
+	struct akida_device *dev;
+	unsigned int mode, i;
+	int ret = EX_OK;
+
+	if (argc != 2 && argc != 3)
+		return usage_error("usage: clock N [performance|economy|low-power]");
+	if (akida_open(argv[1], opt_backend, &dev))
+		return lib_error();
+	if (argc == 3) {
+		for (i = 0; i < 3 && strcmp(argv[2], names[i]); i++)
+			;
+		if (i == 3) {
+			akida_close(dev);
+			return usage_error("clock mode must be performance, economy or low-power");
+		}
+		if (akida_set_clock_mode(dev, i))
+			ret = lib_error();
+	}
+	if (ret == EX_OK && akida_get_clock_mode(dev, &mode))
+		ret = lib_error();
+	if (ret == EX_OK) {
+		if (opt_json) {
+			struct json j;
+
+			json_begin(&j, stdout);
+			json_obj(&j, NULL);
+			json_uint(&j, "clock_mode", mode);
+			json_str(&j, "name", mode < 3 ? names[mode] : "?");
+			json_end_obj(&j);
+			json_finish(&j);
+		} else {
+			printf("%s\n", mode < 3 ? names[mode] : "unknown");
+		}
+	}
+	akida_close(dev);
+	return ret;
+}
+
+static int cmd_reset(int argc, char **argv)
+{
+	struct akida_device *dev;
+	int ret = EX_OK;
+
+	if (argc != 2)
+		return usage_error("usage: reset N");
+	if (akida_open(argv[1], opt_backend, &dev))
+		return lib_error();
+	if (akida_reset(dev))
+		ret = lib_error();
+	else if (!opt_json)
+		printf("NPU of %s reset\n", akida_device_caps(dev)->bdf);
+	akida_close(dev);
 	return ret;
 }
 
@@ -1452,6 +1649,9 @@ static void usage(FILE *f)
 		"  model random [...] -o FILE write a pseudo-random test program\n"
 		"  infer N MODEL [...]        run a program on inputs\n"
 		"  bench N [...]              DMA throughput and inference rate\n"
+		"  clock N [MODE]             show or set the clock mode (performance,\n"
+		"                             economy, low-power)\n"
+		"  reset N                    reset the NPU (root with the kernel backend)\n"
 		"  help                       this text\n"
 		"\n"
 		"N is a device index from `akida enumerate`, a PCI address or /dev/akidaN.\n"
@@ -1471,7 +1671,8 @@ int main(int argc, char **argv)
 		{ "info", cmd_info }, { "iommu-group", cmd_iommu_group },
 		{ "bind-vfio", cmd_bind_vfio }, { "unbind-vfio", cmd_unbind_vfio },
 		{ "probe", cmd_probe }, { "verify", cmd_verify }, { "model", cmd_model },
-		{ "infer", cmd_infer }, { "bench", cmd_bench },
+		{ "infer", cmd_infer }, { "bench", cmd_bench }, { "clock", cmd_clock },
+		{ "reset", cmd_reset },
 	};
 	char *args[64];
 	int n = 0, i;

@@ -293,6 +293,11 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 			       "data element not in chip memory");
 		return false;
 	}
+	size = ldl_le_p(el + 4);
+	c->cur_src = ldq_le_p(el + 8);
+	c->cur_dst = ldq_le_p(el + 16);
+
+data:
 	fault = akd_fault_dma_element(s);
 	if (fault) {
 		static const uint32_t kind[] = {
@@ -304,11 +309,6 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 		akd_edma_abort(s, dir, ch, kind[fault], "injected fault");
 		return false;
 	}
-	size = ldl_le_p(el + 4);
-	c->cur_src = ldq_le_p(el + 8);
-	c->cur_dst = ldq_le_p(el + 16);
-
-data:
 	c->cur_ctrl = ctrl;
 	c->cur_left = size;
 	/* The context registers show the element being moved. */
@@ -726,8 +726,15 @@ void akd_edma_write(AkdState *s, uint32_t off, uint32_t val)
 		akd_edma_ch_write(s, off, val);
 		return;
 	}
-	qemu_log_mask(LOG_GUEST_ERROR,
-		      "akd1000: eDMA write of reserved offset 0x%x ignored\n", off);
+	if (off == EDMA_VIEWPORT_SEL - 4)
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: eDMA write of reserved offset 0x0f8 "
+			      "ignored (the viewport select is at 0x0fc, "
+			      "DMA_VIEWPORT_SEL_OFF 0xa6c)\n");
+	else
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: eDMA write of reserved offset 0x%x "
+			      "ignored\n", off);
 }
 
 /* ---- Life cycle ------------------------------------------------------------ */

@@ -567,14 +567,29 @@ static void akd_realize(PCIDevice *pdev, Error **errp)
 
 	pci_config_set_interrupt_pin(pdev->config, 0);
 
+	ret = pcie_endpoint_cap_init(pdev, AKD_PCIE_CAP_OFFSET);
+	if (ret < 0) {
+		error_setg(errp, "akd1000: PCIe capability: %d", ret);
+		return;
+	}
+	pcie_cap_flr_init(pdev);
+	akd_set_link_gen2_x1(pdev);
+
+	ret = msi_init(pdev, AKD_MSI_CAP_OFFSET, s->msi_vectors, true, false,
+		       errp);
+	if (ret)
+		goto err_pcie;
+
 	memory_region_init_ram(&s->lpddr, OBJECT(s), "akd1000.lpddr",
 			       s->lpddr_size, errp);
 	if (*errp)
-		return;
+		goto err_msi;
 	memory_region_init_ram(&s->sram, OBJECT(s), "akd1000.sram",
 			       AKD_AXI_SRAM_SIZE, errp);
-	if (*errp)
-		return;
+	if (*errp) {
+		vmstate_unregister_ram(&s->lpddr, DEVICE(pdev));
+		goto err_msi;
+	}
 	s->lpddr_ptr = memory_region_get_ram_ptr(&s->lpddr);
 	s->sram_ptr = memory_region_get_ram_ptr(&s->sram);
 
@@ -588,22 +603,15 @@ static void akd_realize(PCIDevice *pdev, Error **errp)
 	pci_register_bar(pdev, AKD_BAR_DBI, type, &s->bar[1]);
 	pci_register_bar(pdev, AKD_BAR_LPDDR, type, &s->bar[2]);
 
-	ret = pcie_endpoint_cap_init(pdev, AKD_PCIE_CAP_OFFSET);
-	if (ret < 0) {
-		error_setg(errp, "akd1000: PCIe capability: %d", ret);
-		return;
-	}
-	pcie_cap_flr_init(pdev);
-	akd_set_link_gen2_x1(pdev);
-
-	ret = msi_init(pdev, AKD_MSI_CAP_OFFSET, s->msi_vectors, true, false,
-		       errp);
-	if (ret)
-		return;
-
 	akd_link_realize(s);
 	akd_edma_realize(s);
 	akd_npu_realize(s);
+	return;
+
+err_msi:
+	msi_uninit(pdev);
+err_pcie:
+	pcie_cap_exit(pdev);
 }
 
 static void akd_exit(PCIDevice *pdev)
@@ -615,6 +623,9 @@ static void akd_exit(PCIDevice *pdev)
 	akd_link_unrealize(s);
 	msi_uninit(pdev);
 	pcie_cap_exit(pdev);
+	/* Free the RAM blocks' names, or a device_add after device_del aborts. */
+	vmstate_unregister_ram(&s->lpddr, DEVICE(pdev));
+	vmstate_unregister_ram(&s->sram, DEVICE(pdev));
 }
 
 static void akd_reset(DeviceState *dev)

@@ -240,6 +240,8 @@ static int akida_set_dma_mask(struct pci_dev *pdev)
 {
 	int ret;
 
+	/* One list element moves up to AKIDA_DMA_SEG_MAX contiguous bytes. */
+	dma_set_max_seg_size(&pdev->dev, AKIDA_DMA_SEG_MAX);
 	ret = dma_set_mask_and_coherent(&pdev->dev, DMA_BIT_MASK(64));
 	if (!ret)
 		return 0;

@@ -38,8 +38,6 @@
 
 /* Data elements per list at most, however large the reserved area. */
 #define AKIDA_LL_MAX_ELEMS	1024
-/* Largest data element (the size field is 32 bits). */
-#define AKIDA_ELEM_MAX		SZ_1G
 /* Pinned mode: user pages pinned at a time. */
 #define AKIDA_PIN_BATCH		1024
 /* Smallest bounce buffer we accept when memory is short. */
@@ -771,11 +769,11 @@ static int akida_chan_xfer_sgt(struct akida_edma_chan *ch, struct sg_table *sgt,
 
 		while (seg) {
 			struct akida_dma_elem *prev = n ? &ch->elems[n - 1] : NULL;
-			u32 chunk = min_t(u64, seg, AKIDA_ELEM_MAX);
+			u32 chunk = min_t(u64, seg, AKIDA_DMA_SEG_MAX);
 
 			if (prev && prev->host + prev->len == addr &&
 			    (u64)prev->axi + prev->len == axi &&
-			    (u64)prev->len + chunk <= AKIDA_ELEM_MAX) {
+			    (u64)prev->len + chunk <= AKIDA_DMA_SEG_MAX) {
 				prev->len += chunk;
 			} else {
 				if (n == ch->ll_max) {
@@ -945,7 +943,9 @@ static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
 			ret = pinned < 0 ? pinned : -EFAULT;
 			break;
 		}
-		ret = sg_alloc_table_from_pages(&sgt, pages, npages, off, n, GFP_KERNEL);
+		ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, n,
+						      dma_get_max_seg_size(dev),
+						      GFP_KERNEL);
 		if (!ret) {
 			ret = dma_map_sgtable(dev, &sgt, ddir, 0);
 			if (!ret) {

@@ -13,6 +13,7 @@
 #include <linux/atomic.h>
 #include <linux/msi.h>
 #include <linux/rwsem.h>
+#include <linux/sizes.h>
 #include <linux/spinlock.h>
 #include <linux/types.h>
 #include <linux/wait.h>
@@ -33,6 +34,8 @@ enum akida_dma_dir {
 #define AKIDA_DMA_NR_DIRS	2
 /* Channels used per direction (the AKD1000 has 2 read + 2 write). */
 #define AKIDA_EDMA_MAX_CH	2
+/* Largest data element, and largest DMA segment the device takes. */
+#define AKIDA_DMA_SEG_MAX	SZ_1G
 /* Bounce buffers per channel (double buffering). */
 #define AKIDA_EDMA_NR_BOUNCE	2
 

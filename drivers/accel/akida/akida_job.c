@@ -63,6 +63,11 @@ module_param(npu_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(npu_timeout_ms,
 		 "Bound on one NPU command (program load, weight update, batch), ms (default 5000)");
 
+static unsigned int stage_kib = 512;
+module_param(stage_kib, uint, 0444);
+MODULE_PARM_DESC(stage_kib,
+		 "Staging buffer for job buffers scattered over more pages than one DMA list holds, KiB (0: none) (default 512)");
+
 static bool npu_irq = true;
 module_param(npu_irq, bool, 0444);
 MODULE_PARM_DESC(npu_irq,
@@ -94,6 +99,7 @@ struct akida_xfer {
 	unsigned int npages;
 	struct sg_table sgt;
 	bool mapped;
+	bool staged;	/* moved through the engine's staging buffer */
 };
 
 /*
@@ -197,14 +203,45 @@ void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len)
 
 /* ---- host buffers ---- */
 
+/*
+ * DMA-map a pinned buffer, or mark it for the staging buffer when it is
+ * scattered over more segments than one DMA list holds (the default reserved
+ * area holds two elements per channel): the worker then copies it through
+ * the staging buffer, one element per chunk.
+ */
+static int akida_xfer_map(struct akida_dev *adev, struct akida_xfer *x,
+			  bool to_dev)
+{
+	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
+	int ret;
+
+	ret = dma_map_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
+	if (ret)
+		return ret;
+	x->mapped = true;
+	if (adev->job.stage_size &&
+	    x->sgt.nents > adev->edma.chan[to_dev ? AKIDA_DMA_TO_DEVICE :
+					   AKIDA_DMA_FROM_DEVICE][0].ll_max) {
+		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
+		x->mapped = false;
+		x->staged = true;
+	}
+	return 0;
+}
+
+static void akida_xfer_unmap(struct akida_dev *adev, struct akida_xfer *x,
+			     bool to_dev)
+{
+	if (x->mapped)
+		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt,
+				  to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE, 0);
+	x->mapped = false;
+}
+
 static void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
 			       bool to_dev)
 {
-	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-
-	if (x->mapped)
-		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-	x->mapped = false;
+	akida_xfer_unmap(adev, x, to_dev);
 	if (x->sgt.sgl)
 		sg_free_table(&x->sgt);
 	x->sgt.sgl = NULL;
@@ -219,7 +256,6 @@ static void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
 static int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 			  bool to_dev)
 {
-	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
 	unsigned long start = x->uptr & PAGE_MASK;
 	unsigned int offset = offset_in_page(x->uptr);
 	unsigned int npages = DIV_ROUND_UP(offset + x->len, PAGE_SIZE);
@@ -244,10 +280,16 @@ static int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 					x->len, GFP_KERNEL);
 	if (ret)
 		goto err;
-	ret = dma_map_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-	if (ret)
-		goto err;
-	x->mapped = true;
+	/*
+	 * Inputs are mapped now. Outputs are mapped by the worker around their
+	 * DMA only: two jobs may name the same host output buffer, and
+	 * overlapping device-writable mappings must not be live at once.
+	 */
+	if (to_dev) {
+		ret = akida_xfer_map(adev, x, true);
+		if (ret)
+			goto err;
+	}
 	return 0;
 err:
 	akida_xfer_release(adev, x, to_dev);
@@ -647,6 +689,46 @@ static void akida_count_bytes(struct akida_job_engine *eng,
 	spin_unlock(&eng->lock);
 }
 
+/*
+ * Move a scattered host buffer through the staging buffer: the CPU copies
+ * between the pinned pages and the (contiguous) staging buffer, the eDMA
+ * moves each chunk as one element. The pages were pinned at submit; nothing
+ * here touches the submitter's address space.
+ */
+static int akida_xfer_staged(struct akida_job_engine *eng,
+			     struct akida_xfer *x, bool to_dev)
+{
+	struct akida_dev *adev = eng->adev;
+	struct scatterlist sg;
+	struct sg_table t = { .sgl = &sg, .nents = 1, .orig_nents = 1 };
+	u64 done = 0;
+	size_t n;
+	int idx, ret = 0;
+
+	sg_init_table(&sg, 1);
+	while (!ret && done < x->len) {
+		n = min_t(u64, x->len - done, eng->stage_size);
+		if (to_dev &&
+		    sg_pcopy_to_buffer(x->sgt.sgl, x->sgt.orig_nents, eng->stage,
+				       n, done) != n)
+			return -EFAULT;
+		sg_dma_address(&sg) = eng->stage_dma;
+		sg_dma_len(&sg) = n;
+		ret = akida_dev_enter(adev, &idx);
+		if (ret)
+			break;
+		ret = akida_dma_sgt(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
+				    AKIDA_DMA_FROM_DEVICE, &t, x->axi + done, n);
+		akida_dev_exit(adev, idx);
+		if (!ret && !to_dev &&
+		    sg_pcopy_from_buffer(x->sgt.sgl, x->sgt.orig_nents,
+					 eng->stage, n, done) != n)
+			ret = -EFAULT;
+		done += n;
+	}
+	return ret;
+}
+
 /* Run the DMA of a job's inputs (@to_dev) or outputs. */
 static int akida_job_xfer_all(struct akida_job_engine *eng,
 			      struct akida_job *job, bool to_dev)
@@ -663,12 +745,24 @@ static int akida_job_xfer_all(struct akida_job_engine *eng,
 			return -ECANCELED;
 		if (to_dev)
 			akida_job_invalidate(eng, x->axi, x->len);
-		ret = akida_dev_enter(adev, &idx);
-		if (ret)
-			return ret;
-		ret = akida_dma_sgt(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
-				    AKIDA_DMA_FROM_DEVICE, &x->sgt, x->axi, x->len);
-		akida_dev_exit(adev, idx);
+		if (!to_dev && !x->staged) {
+			ret = akida_xfer_map(adev, x, false);
+			if (ret)
+				return ret;
+		}
+		if (x->staged) {
+			ret = akida_xfer_staged(eng, x, to_dev);
+		} else {
+			ret = akida_dev_enter(adev, &idx);
+			if (ret)
+				return ret;
+			ret = akida_dma_sgt(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
+					    AKIDA_DMA_FROM_DEVICE, &x->sgt, x->axi,
+					    x->len);
+			akida_dev_exit(adev, idx);
+		}
+		if (!to_dev)
+			akida_xfer_unmap(adev, x, false);
 		if (ret)
 			return ret;
 		akida_count_bytes(eng, &job->af->job, to_dev, x->len);
@@ -1028,6 +1122,15 @@ static int akida_worker(void *data)
 
 /* ---- entry points ---- */
 
+static void akida_job_free_stage(struct akida_job_engine *eng)
+{
+	if (eng->stage)
+		dma_free_coherent(&eng->adev->pdev->dev, eng->stage_size,
+				  eng->stage, eng->stage_dma);
+	eng->stage = NULL;
+	eng->stage_size = 0;
+}
+
 /**
  * akida_job_init() - set up the job engine and the NPU.
  * @adev: The device; BAR0, the LPDDR window and the MSI vector are ready.
@@ -1068,9 +1171,19 @@ int akida_job_init(struct akida_dev *adev)
 	if (ret)
 		return ret;
 
+	/* Optional: without it scattered buffers take one list per segment pair. */
+	eng->stage_size = min_t(size_t, READ_ONCE(stage_kib), SZ_64M / SZ_1K) * SZ_1K;
+	if (eng->stage_size) {
+		eng->stage = dma_alloc_coherent(&adev->pdev->dev, eng->stage_size,
+						&eng->stage_dma, GFP_KERNEL);
+		if (!eng->stage)
+			eng->stage_size = 0;
+	}
+
 	t = kthread_run(akida_worker, eng, "akida%d-job", adev->minor);
 	if (IS_ERR(t)) {
 		npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
+		akida_job_free_stage(eng);
 		return PTR_ERR(t);
 	}
 	eng->worker = t;
@@ -1102,6 +1215,7 @@ void akida_job_fini(struct akida_dev *adev)
 
 	/* The worker is gone: the pipeline and the queues are ours. */
 	akida_job_fail_all(eng, -ENODEV);
+	akida_job_free_stage(eng);
 	/* A reset caller still waiting gets its answer. */
 	eng->reset_result = -ENODEV;
 	complete_all(&eng->reset_done);

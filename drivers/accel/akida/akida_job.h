@@ -140,6 +140,9 @@ struct akida_job_engine {
 	u64 run_deadline_ns;	/* when it times out */
 	u64 msi_addr;		/* MSI message in NPU_IMWR_* */
 	u32 msi_data;
+	void *stage;		/* staging buffer for scattered host buffers */
+	dma_addr_t stage_dma;
+	size_t stage_size;	/* 0: no staging */
 };
 
 /**

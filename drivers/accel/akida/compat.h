@@ -12,6 +12,7 @@
 #include <linux/io.h>
 #include <linux/limits.h>
 #include <linux/pci.h>
+#include <linux/scatterlist.h>
 #include <linux/version.h>
 
 /* SSIZE_MAX: in <linux/limits.h> from Linux 6.0. */
@@ -69,6 +70,33 @@ static inline void __iomem *akida_pcim_iomap_bar(struct pci_dev *pdev, int bar,
 	if (ret)
 		return IOMEM_ERR_PTR(ret);
 	return pcim_iomap_table(pdev)[bar];
+}
+#endif
+
+/*
+ * akida_sg_alloc_table_from_pages() - an sg_table of @n_pages pages, merging
+ * physically contiguous ones into segments of at most @max_segment bytes.
+ * sg_alloc_table_from_pages_segment() appeared in Linux 5.15; before,
+ * __sg_alloc_table_from_pages() (with its append arguments since 5.10) did
+ * the same.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(5, 15, 0)
+static inline int akida_sg_alloc_table_from_pages(struct sg_table *sgt, struct page **pages,
+						  unsigned int n_pages, unsigned int offset,
+						  unsigned long size, unsigned int max_segment,
+						  gfp_t gfp)
+{
+	return sg_alloc_table_from_pages_segment(sgt, pages, n_pages, offset, size,
+						 max_segment, gfp);
+}
+#else
+static inline int akida_sg_alloc_table_from_pages(struct sg_table *sgt, struct page **pages,
+						  unsigned int n_pages, unsigned int offset,
+						  unsigned long size, unsigned int max_segment,
+						  gfp_t gfp)
+{
+	return PTR_ERR_OR_ZERO(__sg_alloc_table_from_pages(sgt, pages, n_pages, offset, size,
+							   max_segment, NULL, 0, gfp));
 }
 #endif
 
