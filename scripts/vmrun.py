@@ -41,7 +41,7 @@ EXTRA_MODULES = ["vfio-pci", "vfio_iommu_type1", "vfio", "vfio_pci_core", "irqby
 SPLAT = re.compile(
     r"(Oops|BUG:|WARNING:|Kernel panic|general protection fault|KASAN|UBSAN|"
     r"kernel BUG|Call Trace:|possible circular locking|possible recursive locking|"
-    r"DMA-API: (?!preallocated|debugging enabled)|unreferenced object|soft lockup|hung_task|blocked for more than)")
+    r"DMA-API:|unreferenced object|soft lockup|hung_task|blocked for more than)")
 
 # Informational lines that match SPLAT but report nothing wrong.
 BENIGN = re.compile(r"DMA-API: (preallocated \d+ debug entries|debugging enabled by kernel config)")
