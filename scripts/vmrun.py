@@ -41,7 +41,7 @@ EXTRA_MODULES = ["vfio-pci", "vfio_iommu_type1", "vfio", "vfio_pci_core", "irqby
 SPLAT = re.compile(
     r"(Oops|BUG:|WARNING:|Kernel panic|general protection fault|KASAN|UBSAN|"
     r"kernel BUG|Call Trace:|possible circular locking|possible recursive locking|"
-    r"DMA-API: (?!preallocated|debugging enabled)|unreferenced object|soft lockup|hung_task|blocked for more than)")
+    r"DMA-API:|unreferenced object|soft lockup|hung_task|blocked for more than)")
 
 # Informational lines that match SPLAT but report nothing wrong.
 BENIGN = re.compile(r"DMA-API: (preallocated \d+ debug entries|debugging enabled by kernel config)")
@@ -447,6 +447,7 @@ def main():
     ap.add_argument("--run", help="shell command to run in the guest")
     ap.add_argument("--suite", action="store_true", help="run the selftest suite, parse TAP")
     ap.add_argument("--suite-args", default="", help="arguments to run_suite.sh (test names)")
+    ap.add_argument("--before", default="", help="shell command run in the guest before --suite")
     ap.add_argument("--after", default="", help="shell command run in the guest after --suite")
     ap.add_argument("--prefix", help="name prefix for --suite results (default vm-<kernel>)")
     ap.add_argument("--results", help="append PASS/FAIL/SKIP lines here (scripts/lib.sh format)")
@@ -479,6 +480,8 @@ def main():
 
     if a.suite:
         script = f"sh /akida/bin/run_suite.sh {a.suite_args}\n"
+        if a.before:
+            script = a.before + "\n" + script
         if a.after:
             script += a.after + "\n"
     elif a.run:
