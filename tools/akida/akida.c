@@ -55,6 +55,22 @@ static int exit_for(enum akida_error_kind k)
 	return EX_FAIL;
 }
 
+/*
+ * --json output: each command writes one document, a single object, to
+ * stdout.
+ */
+static void json_doc_begin(struct json *j)
+{
+	json_begin(j, stdout);
+	json_obj(j, NULL);
+}
+
+static void json_doc_end(struct json *j)
+{
+	json_end_obj(j);
+	json_finish(j);
+}
+
 /* Report the library's last error and return the matching exit code. */
 static int lib_error(void)
 {
@@ -63,15 +79,13 @@ static int lib_error(void)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_obj(&j, "error");
 		json_str(&j, "kind", akida_error_kind_name(e->kind));
 		json_int(&j, "errno", e->err);
 		json_str(&j, "message", e->message);
 		json_end_obj(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	}
 	fprintf(stderr, "%s: %s: %s\n", prog_name, akida_error_kind_name(e->kind), e->message);
 	return exit_for(e->kind);
@@ -169,14 +183,12 @@ static int cmd_enumerate(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_arr(&j, "devices");
 		for (i = 0; i < n; i++)
 			json_dev(&j, NULL, &l[i]);
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else if (!n) {
 		printf("No Akida device found (no PCI function with vendor 0x1e7c).\n");
 	} else {
@@ -232,8 +244,7 @@ static int cmd_info(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_dev(&j, "device", &d);
 		if (c) {
 			json_obj(&j, "capabilities");
@@ -260,8 +271,7 @@ static int cmd_info(int argc, char **argv)
 			json_str(&j, "message", e->message);
 			json_end_obj(&j);
 		}
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else {
 		printf("Akida device %u: %s at %s (PCI %04x:%04x rev %02x)\n", d.index, d.chip,
 		       d.bdf, d.vendor, d.device, d.revision);
@@ -348,15 +358,13 @@ static int cmd_iommu_group(int argc, char **argv)
 	if (akida_find_device(NULL, argv[1], &d))
 		return lib_error();
 	if (opt_json) {
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", d.bdf);
 	}
 	if (d.iommu_group < 0) {
 		if (opt_json) {
 			json_null(&j, "iommu_group");
-			json_end_obj(&j);
-			json_finish(&j);
+			json_doc_end(&j);
 		} else {
 			printf("%s has no IOMMU group: the IOMMU is off "
 			       "(boot with intel_iommu=on or amd_iommu=on to use VFIO)\n", d.bdf);
@@ -393,8 +401,7 @@ static int cmd_iommu_group(int argc, char **argv)
 	}
 	if (opt_json) {
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	}
 	return EX_OK;
 }
@@ -500,14 +507,12 @@ static int rebind(const char *bdf_spec, int to_vfio)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", d.bdf);
 		json_str(&j, "driver", d.driver);
 		json_bool(&j, "persistent", to_vfio);
 		json_str(&j, "marker", mark);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else if (to_vfio) {
 		printf("%s bound to %s (IOMMU group %d, /dev/vfio/%d); persists across reboots "
 		       "via %s\n", d.bdf, d.driver[0] ? d.driver : "(none)", d.iommu_group,
@@ -587,8 +592,7 @@ static int cmd_probe(int argc, char **argv)
 	if (akida_open(argv[1], opt_backend, &dev))
 		return lib_error();
 	if (opt_json) {
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", akida_device_caps(dev)->bdf);
 		json_str(&j, "backend", akida_backend_name(akida_device_caps(dev)->backend));
 		json_arr(&j, "registers");
@@ -620,8 +624,7 @@ static int cmd_probe(int argc, char **argv)
 	}
 	if (opt_json) {
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	}
 	akida_close(dev);
 	return ret;
@@ -810,8 +813,7 @@ static int cmd_verify(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", caps->bdf);
 		json_str(&j, "backend", akida_backend_name(caps->backend));
 		json_arr(&j, "checks");
@@ -825,8 +827,7 @@ static int cmd_verify(int argc, char **argv)
 		}
 		json_end_arr(&j);
 		json_bool(&j, "ok", !failed);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else {
 		for (i = 0; i < n; i++)
 			printf("  %-4s %-32s %8.2f ms  %s\n", checks[i].ok ? "PASS" : "FAIL",
@@ -905,8 +906,7 @@ static void print_program(const char *path, const struct akida_program *p)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "file", path);
 		json_str(&j, "format", "program image");
 		json_uint(&j, "image_bytes", len);
@@ -930,8 +930,7 @@ static void print_program(const char *path, const struct akida_program *p)
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 		return;
 	}
 	printf("Program image: %s (%zu bytes, %u layers, %u input bytes -> %u output bytes, "
@@ -982,8 +981,7 @@ static int cmd_model_info(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "file", argv[1]);
 		json_str(&j, "format", "fbz");
 		json_str(&j, "layout", i->layout == AKIDA_FBZ_LAYOUT_A ? "A" : "B");
@@ -1038,8 +1036,7 @@ static int cmd_model_info(int argc, char **argv)
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 		akida_fbz_free(f);
 		return EX_OK;
 	}
@@ -1304,8 +1301,7 @@ static int cmd_infer(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_uint(&j, "batch", batch);
 		json_double(&j, "wall_ms", st.wall_ns / 1e6);
 		json_double(&j, "npu_ms", st.npu_ns / 1e6);
@@ -1319,8 +1315,7 @@ static int cmd_infer(int argc, char **argv)
 			json_end_arr(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else {
 		for (b = 0; b < batch && b < 16; b++) {
 			printf("output[%u]:", b);
@@ -1521,8 +1516,7 @@ static int cmd_bench(int argc, char **argv)
 		if (opt_json) {
 			struct json j;
 
-			json_begin(&j, stdout);
-			json_obj(&j, NULL);
+			json_doc_begin(&j);
 			json_str(&j, "backend", akida_backend_name(akida_device_caps(dev)->backend));
 			json_uint(&j, "dma_bytes", dma);
 			json_uint(&j, "iterations", iters);
@@ -1543,8 +1537,7 @@ static int cmd_bench(int argc, char **argv)
 				json_double(&j, "link_limit_mb_per_s", 500);
 				json_end_obj(&j);
 			}
-			json_end_obj(&j);
-			json_finish(&j);
+			json_doc_end(&j);
 		} else {
 			printf("backend %s, %u iterations\n",
 			       akida_backend_name(akida_device_caps(dev)->backend), iters);
@@ -1599,12 +1592,10 @@ static int cmd_clock(int argc, char **argv)
 		if (opt_json) {
 			struct json j;
 
-			json_begin(&j, stdout);
-			json_obj(&j, NULL);
+			json_doc_begin(&j);
 			json_uint(&j, "clock_mode", mode);
 			json_str(&j, "name", mode < 3 ? names[mode] : "?");
-			json_end_obj(&j);
-			json_finish(&j);
+			json_doc_end(&j);
 		} else {
 			printf("%s\n", mode < 3 ? names[mode] : "unknown");
 		}
