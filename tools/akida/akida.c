@@ -71,6 +71,16 @@ static void json_doc_end(struct json *j)
 	json_finish(j);
 }
 
+/* A library error as the object @key: its kind, errno and message. */
+static void json_error(struct json *j, const char *key, const struct akida_error *e)
+{
+	json_obj(j, key);
+	json_str(j, "kind", akida_error_kind_name(e->kind));
+	json_int(j, "errno", e->err);
+	json_str(j, "message", e->message);
+	json_end_obj(j);
+}
+
 /* Report the library's last error and return the matching exit code. */
 static int lib_error(void)
 {
@@ -80,11 +90,7 @@ static int lib_error(void)
 		struct json j;
 
 		json_doc_begin(&j);
-		json_obj(&j, "error");
-		json_str(&j, "kind", akida_error_kind_name(e->kind));
-		json_int(&j, "errno", e->err);
-		json_str(&j, "message", e->message);
-		json_end_obj(&j);
+		json_error(&j, "error", e);
 		json_doc_end(&j);
 	}
 	fprintf(stderr, "%s: %s: %s\n", prog_name, akida_error_kind_name(e->kind), e->message);
@@ -263,13 +269,7 @@ static int cmd_info(int argc, char **argv)
 			json_uint(&j, "clock_mode", c->clock_mode);
 			json_end_obj(&j);
 		} else {
-			const struct akida_error *e = akida_last_error();
-
-			json_obj(&j, "capabilities_error");
-			json_str(&j, "kind", akida_error_kind_name(e->kind));
-			json_int(&j, "errno", e->err);
-			json_str(&j, "message", e->message);
-			json_end_obj(&j);
+			json_error(&j, "capabilities_error", akida_last_error());
 		}
 		json_doc_end(&j);
 	} else {
