@@ -681,6 +681,31 @@ static int verify_dma(struct akida_device *dev, struct check *c, size_t size, ui
 	return ret;
 }
 
+/*
+ * Room for @batch inputs of @p, its outputs and the golden model's outputs
+ * (both zeroed). On failure some may be allocated: the caller frees all three.
+ */
+static int alloc_batch(const struct akida_program *p, unsigned int batch, uint8_t **in,
+		       uint8_t **out, uint8_t **gold)
+{
+	*in = malloc((size_t)akida_program_input_bytes(p) * batch);
+	*out = calloc(batch, akida_program_output_bytes(p));
+	*gold = calloc(batch, akida_program_output_bytes(p));
+	return *in && *out && *gold ? 0 : -ENOMEM;
+}
+
+/* Run @in through the golden model into @gold; how many bytes of @out differ. */
+static size_t golden_diff(const struct akida_program *p, const uint8_t *in, unsigned int batch,
+			  const uint8_t *out, uint8_t *gold)
+{
+	size_t i, n = (size_t)akida_program_output_bytes(p) * batch, diff = 0;
+
+	akida_program_run(p, in, batch, gold);
+	for (i = 0; i < n; i++)
+		diff += out[i] != gold[i];
+	return diff;
+}
+
 static int verify_model(struct akida_device *dev, struct check *c, uint64_t seed,
 			const struct akida_random_spec *spec, unsigned int batch, int update)
 {
@@ -698,13 +723,9 @@ static int verify_model(struct akida_device *dev, struct check *c, uint64_t seed
 	}
 	ib = akida_program_input_bytes(p);
 	ob = akida_program_output_bytes(p);
-	in = malloc((size_t)ib * batch);
-	out = calloc(batch, ob);
-	gold = calloc(batch, ob);
-	if (!in || !out || !gold) {
-		ret = -ENOMEM;
+	ret = alloc_batch(p, batch, &in, &out, &gold);
+	if (ret)
 		goto out;
-	}
 	akida_random_bytes(seed ^ 0x5a5a, in, (size_t)ib * batch);
 	ret = akida_load(dev, p);
 	/* update layers 1 then 2 (the bits of @update), each without a reload */
@@ -736,9 +757,7 @@ static int verify_model(struct akida_device *dev, struct check *c, uint64_t seed
 		goto out;
 	}
 	c->ms = st.wall_ns / 1e6;
-	akida_program_run(p, in, batch, gold);
-	for (i = 0; i < (size_t)ob * batch; i++)
-		diff += out[i] != gold[i];
+	diff = golden_diff(p, in, batch, out, gold);
 	c->ok = diff == 0;
 	{
 		size_t len;
@@ -1258,10 +1277,7 @@ static int cmd_infer(int argc, char **argv)
 		return lib_error();
 	ib = akida_program_input_bytes(p);
 	ob = akida_program_output_bytes(p);
-	in = malloc((size_t)ib * batch);
-	out = calloc(batch, ob);
-	gold = calloc(batch, ob);
-	if (!in || !out || !gold) {
+	if (alloc_batch(p, batch, &in, &out, &gold)) {
 		fprintf(stderr, "%s: out of memory\n", prog_name);
 		ret = EX_FAIL;
 		goto free_bufs;
@@ -1284,9 +1300,7 @@ static int cmd_infer(int argc, char **argv)
 	}
 	akida_close(dev);
 	if (check) {
-		akida_program_run(p, in, batch, gold);
-		for (k = 0; k < (size_t)ob * batch; k++)
-			diff += out[k] != gold[k];
+		diff = golden_diff(p, in, batch, out, gold);
 		if (diff)
 			ret = EX_MISMATCH;
 	}
