@@ -1244,6 +1244,8 @@ static int cmd_infer(int argc, char **argv)
 	uint8_t *in, *out, *gold;
 	uint32_t ib, ob;
 	size_t diff = 0;
+	static const char usage_text[] = "usage: infer N MODEL [--input FILE | --random SEED] "
+					 "[--batch B] [--output FILE] [--check]";
 	static const struct option lo[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "random", required_argument, NULL, 'r' },
@@ -1266,13 +1268,11 @@ static int cmd_infer(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'c': check = 1; break;
 		default:
-			return usage_error("usage: infer N MODEL [--input FILE | --random SEED] "
-					   "[--batch B] [--output FILE] [--check]");
+			return usage_error("%s", usage_text);
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("usage: infer N MODEL [--input FILE | --random SEED] "
-				   "[--batch B] [--output FILE] [--check]");
+		return usage_error("%s", usage_text);
 	if (load_program(argv[optind + 1], &p))
 		return lib_error();
 	ib = akida_program_input_bytes(p);
@@ -1447,6 +1447,8 @@ static int cmd_bench(int argc, char **argv)
 	int have_emu = 0;
 	uint8_t *buf = NULL, *in = NULL, *out = NULL;
 	int c, ret = EX_OK;
+	static const char usage_text[] = "usage: bench N [--model FILE] [--batch B] "
+					 "[--iterations K] [--dma-size BYTES]";
 	static const struct option lo[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
@@ -1463,13 +1465,11 @@ static int cmd_bench(int argc, char **argv)
 		case 'm': model = optarg; break;
 		case 'd': dma = strtoul(optarg, NULL, 0); break;
 		default:
-			return usage_error("usage: bench N [--model FILE] [--batch B] "
-					   "[--iterations K] [--dma-size BYTES]");
+			return usage_error("%s", usage_text);
 		}
 	}
 	if (argc - optind != 1 || !batch || !iters || !dma || batch > 65535 || iters > 100000)
-		return usage_error("usage: bench N [--model FILE] [--batch B] [--iterations K] "
-				   "[--dma-size BYTES]");
+		return usage_error("%s", usage_text);
 	if (model ? load_program(model, &p) : akida_program_random(1, NULL, &p))
 		return lib_error();
 	if (akida_open(argv[optind], opt_backend, &dev)) {
