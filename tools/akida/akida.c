@@ -346,6 +346,14 @@ static int cmd_info(int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 
+/* The sysfs to use: $AKIDA_SYSFS_ROOT (a fake tree, in tests) or /sys. */
+static const char *sysfs_root(void)
+{
+	const char *r = getenv("AKIDA_SYSFS_ROOT");
+
+	return r ? r : "/sys";
+}
+
 static int cmd_iommu_group(int argc, char **argv)
 {
 	struct akida_device_info d;
@@ -372,8 +380,7 @@ static int cmd_iommu_group(int argc, char **argv)
 		return EX_OK;
 	}
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices",
-		 getenv("AKIDA_SYSFS_ROOT") ? getenv("AKIDA_SYSFS_ROOT") : "/sys",
-		 d.iommu_group);
+		 sysfs_root(), d.iommu_group);
 	if (opt_json) {
 		json_int(&j, "iommu_group", d.iommu_group);
 		json_arr(&j, "members");
@@ -442,7 +449,7 @@ static int bind_fail(const char *what, const char *path, int err)
 static int rebind(const char *bdf_spec, int to_vfio)
 {
 	struct akida_device_info d;
-	const char *root = getenv("AKIDA_SYSFS_ROOT") ? getenv("AKIDA_SYSFS_ROOT") : "/sys";
+	const char *root = sysfs_root();
 	char path[600], mark[600], dir[512];
 	int err;
 
@@ -1392,11 +1399,10 @@ static int emu_open(struct emu_win *w, struct akida_device *dev)
 		w->dev = dev;
 	} else {
 		char path[128];
-		const char *root = getenv("AKIDA_SYSFS_ROOT");
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource0",
-			 root ? root : "/sys", c->bdf);
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource0", sysfs_root(),
+			 c->bdf);
 		fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
