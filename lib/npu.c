@@ -166,6 +166,15 @@ static int ensure(struct akida_device *dev, uint64_t *addr, uint64_t *cap, uint6
 	return ret;
 }
 
+/* Copy @len bytes to the device buffer at *@addr, growing it first if needed. */
+static int upload(struct akida_device *dev, uint64_t *addr, uint64_t *cap, const void *data,
+		  size_t len)
+{
+	int ret = ensure(dev, addr, cap, len);
+
+	return ret ? ret : dev->ops->mem_write(dev, *addr, data, len);
+}
+
 int akida_npu_load(struct akida_device *dev, const struct akida_program *p)
 {
 	struct akida_npu *n = &dev->npu;
@@ -175,10 +184,7 @@ int akida_npu_load(struct akida_device *dev, const struct akida_program *p)
 
 	img = akida_program_image(p, &len);
 	n->loaded = 0;
-	ret = ensure(dev, &n->prog_addr, &n->prog_size, len);
-	if (ret)
-		return ret;
-	ret = dev->ops->mem_write(dev, n->prog_addr, img, len);
+	ret = upload(dev, &n->prog_addr, &n->prog_size, img, len);
 	if (ret)
 		return ret;
 	ret = enable(dev);
@@ -266,10 +272,7 @@ int akida_npu_update_weights(struct akida_device *dev, const struct akida_progra
 	int ret;
 
 	w = akida_program_layer_weights(p, layer, &len);
-	ret = ensure(dev, &n->w_addr, &n->w_cap, len);
-	if (ret)
-		return ret;
-	ret = dev->ops->mem_write(dev, n->w_addr, w, len);
+	ret = upload(dev, &n->w_addr, &n->w_cap, w, len);
 	if (ret)
 		return ret;
 	wr(dev, NPU_WEIGHT_LAYER, layer);
