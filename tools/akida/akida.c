@@ -109,6 +109,12 @@ static int usage_error(const char *fmt, ...)
 	return EX_USAGE;
 }
 
+/* Report that reading or writing the file @path failed, with errno's reason. */
+static void file_error(const char *path)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+}
+
 static const char *human(uint64_t b, char *buf, size_t len)
 {
 	if (b >= (1ull << 30) && !(b % (1ull << 30)))
@@ -1191,7 +1197,7 @@ static int cmd_model_random(int argc, char **argv)
 		if (f && fclose(f))
 			ret = 1;
 		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", prog_name, out, strerror(errno));
+			file_error(out);
 			akida_program_free(p);
 			return EX_FAIL;
 		}
@@ -1226,7 +1232,7 @@ static int read_file(const char *path, uint8_t *buf, size_t len)
 	size_t n;
 
 	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		file_error(path);
 		return EX_INVALID;
 	}
 	n = fread(buf, 1, len, f);
@@ -1315,7 +1321,7 @@ static int cmd_infer(int argc, char **argv)
 		FILE *f = fopen(output, "wb");
 
 		if (!f || fwrite(out, ob, batch, f) != batch || fclose(f)) {
-			fprintf(stderr, "%s: %s: %s\n", prog_name, output, strerror(errno));
+			file_error(output);
 			ret = EX_FAIL;
 		}
 	}
