@@ -65,6 +65,10 @@ static inline void put_le64(uint8_t *p, uint64_t v)
 	put_le32(p + 4, (uint32_t)(v >> 32));
 }
 
+/* The variable @name of an .fbz layer, or NULL (fbz.c). */
+const struct akida_fbz_variable *akida_fbz_layer_var(const struct akida_fbz_layer *l,
+						     const char *name);
+
 const char *akida_sysfs_root(const char *root);
 int akida_read_sysfs(const char *path, char *buf, size_t len);
 

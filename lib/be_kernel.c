@@ -216,22 +216,6 @@ static int k_mem_read(struct akida_device *dev, uint64_t addr, void *buf, size_t
 	return k_dma(dev, addr, buf, len, AKIDA_DIR_FROM_DEVICE);
 }
 
-static int grow(struct akida_device *dev, uint64_t *addr, uint64_t *cap, uint64_t need)
-{
-	int ret;
-
-	if (*cap >= need)
-		return 0;
-	if (*cap) {
-		k_mem_free(dev, *addr);
-		*cap = 0;
-	}
-	ret = k_mem_alloc(dev, need, addr);
-	if (!ret)
-		*cap = need;
-	return ret;
-}
-
 static int k_load(struct akida_device *dev, const struct akida_program *prog)
 {
 	struct kpriv *p = kp(dev);
@@ -243,10 +227,7 @@ static int k_load(struct akida_device *dev, const struct akida_program *prog)
 	p->prog_len = 0;
 	p->w_layer = -1;
 	dev->npu.loaded = 0;
-	ret = grow(dev, &p->prog_addr, &p->prog_cap, len);
-	if (ret)
-		return ret;
-	ret = k_mem_write(dev, p->prog_addr, img, len);
+	ret = akida_buf_upload(dev, &p->prog_addr, &p->prog_cap, img, len);
 	if (ret)
 		return ret;
 	p->prog_len = len;
@@ -312,7 +293,7 @@ static int k_run(struct akida_device *dev, const uint8_t *in, unsigned int batch
 
 	if (chunk > batch)
 		chunk = batch;
-	ret = grow(dev, &p->io_addr, &p->io_cap, ((uint64_t)ib + ob) * chunk);
+	ret = akida_buf_grow(dev, &p->io_addr, &p->io_cap, ((uint64_t)ib + ob) * chunk);
 	if (ret)
 		return ret;
 	while (done < batch) {
@@ -385,10 +366,7 @@ static int k_update_weights(struct akida_device *dev, const struct akida_program
 		p->w_layer = -1;
 	}
 	w = akida_program_layer_weights(prog, layer, &len);
-	ret = grow(dev, &p->w_addr, &p->w_cap, len);
-	if (ret)
-		return ret;
-	ret = k_mem_write(dev, p->w_addr, w, len);
+	ret = akida_buf_upload(dev, &p->w_addr, &p->w_cap, w, len);
 	if (ret)
 		return ret;
 	zin = calloc(1, akida_program_input_bytes(dev->prog));

@@ -63,13 +63,22 @@ static struct vpriv *vp(struct akida_device *dev)
 
 /* ---- region access ---- */
 
-static int bar_rd(struct akida_device *dev, int bar, uint64_t off, uint32_t *v)
+/* A 32-bit access at @off must stay inside BAR @bar (region @r). */
+static int bar_check(const struct vregion *r, int bar, uint64_t off)
 {
-	struct vregion *r = &vp(dev)->bar[bar];
-
 	if (off + 4 > r->size)
 		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "BAR%d offset 0x%llx out of range",
 				  bar, (unsigned long long)off);
+	return 0;
+}
+
+static int bar_rd(struct akida_device *dev, int bar, uint64_t off, uint32_t *v)
+{
+	struct vregion *r = &vp(dev)->bar[bar];
+	int ret = bar_check(r, bar, off);
+
+	if (ret)
+		return ret;
 	if (r->map) {
 		*v = *(volatile uint32_t *)(r->map + off);
 		return 0;
@@ -83,10 +92,10 @@ static int bar_rd(struct akida_device *dev, int bar, uint64_t off, uint32_t *v)
 static int bar_wr(struct akida_device *dev, int bar, uint64_t off, uint32_t v)
 {
 	struct vregion *r = &vp(dev)->bar[bar];
+	int ret = bar_check(r, bar, off);
 
-	if (off + 4 > r->size)
-		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "BAR%d offset 0x%llx out of range",
-				  bar, (unsigned long long)off);
+	if (ret)
+		return ret;
 	if (r->map) {
 		*(volatile uint32_t *)(r->map + off) = v;
 		return 0;

@@ -340,6 +340,32 @@ int akida_set_clock_mode(struct akida_device *dev, unsigned int mode)
 	return 0;
 }
 
+/* ---- buffers in device memory ---- */
+
+int akida_buf_grow(struct akida_device *dev, uint64_t *addr, uint64_t *cap, uint64_t need)
+{
+	int ret;
+
+	if (*cap >= need)
+		return 0;
+	if (*cap) {
+		dev->ops->mem_free(dev, *addr);
+		*cap = 0;
+	}
+	ret = dev->ops->mem_alloc(dev, need, addr);
+	if (!ret)
+		*cap = need;
+	return ret;
+}
+
+int akida_buf_upload(struct akida_device *dev, uint64_t *addr, uint64_t *cap, const void *data,
+		     size_t len)
+{
+	int ret = akida_buf_grow(dev, addr, cap, len);
+
+	return ret ? ret : dev->ops->mem_write(dev, *addr, data, len);
+}
+
 /* ---- first-fit heap ---- */
 
 int akida_heap_alloc(struct akida_heap *h, uint64_t size, uint64_t align, uint64_t *addr)

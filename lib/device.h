@@ -48,6 +48,16 @@ int akida_heap_alloc(struct akida_heap *h, uint64_t size, uint64_t align, uint64
 int akida_heap_free(struct akida_heap *h, uint64_t addr);
 void akida_heap_destroy(struct akida_heap *h);
 
+/*
+ * A buffer in device memory at *@addr, *@cap bytes (0: none yet), kept by a
+ * backend or the NPU driver. akida_buf_grow() replaces it, through the
+ * backend's mem_free/mem_alloc, when it holds less than @need bytes;
+ * akida_buf_upload() grows it to @len and writes @data to it.
+ */
+int akida_buf_grow(struct akida_device *dev, uint64_t *addr, uint64_t *cap, uint64_t need);
+int akida_buf_upload(struct akida_device *dev, uint64_t *addr, uint64_t *cap, const void *data,
+		     size_t len);
+
 /* State of the register-level NPU driver (npu.c). */
 struct akida_npu {
 	uint64_t prog_addr, prog_size;

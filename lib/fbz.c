@@ -364,8 +364,8 @@ int akida_fbz_layer_prop(const struct akida_fbz_layer *l, const char *key,
 	return -ENOENT;
 }
 
-static const struct akida_fbz_variable *find_var(const struct akida_fbz_layer *l,
-						 const char *name)
+const struct akida_fbz_variable *akida_fbz_layer_var(const struct akida_fbz_layer *l,
+						     const char *name)
 {
 	unsigned int i;
 
@@ -484,11 +484,11 @@ static int parse_props_a(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 	case AKIDA_FBZ_FULLY_CONNECTED:
 	case AKIDA_FBZ_CONV:
 		have = fb_subtable(fb, &u, 0, &nt);
-		w = find_var(l, "weights");
+		w = akida_fbz_layer_var(l, "weights");
 		break;
 	case AKIDA_FBZ_SEPARABLE_CONV:
 		have = fb_subtable(fb, &u, 0, &c) && fb_subtable(fb, &c, 0, &nt);
-		w = find_var(l, "weights_pw");
+		w = akida_fbz_layer_var(l, "weights_pw");
 		break;
 	case AKIDA_FBZ_INPUT_DATA: {
 		int64_t ch = fb_u32(fb, &u, 1, -1), bits = fb_u8(fb, &u, 3, 0);
@@ -507,7 +507,7 @@ static int parse_props_a(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 		    (add_prop(l, "input_width", fb_u32(fb, &dims, 0, 0)) ||
 		     add_prop(l, "input_height", fb_u32(fb, &dims, 1, 0))))
 			return -ENOMEM;
-		w = find_var(l, "weights");
+		w = akida_fbz_layer_var(l, "weights");
 		if (w && w->ndims == 4) {
 			l->units = w->dims[0];
 			/* dtype 3 is int8, 7 int4 (matches weights_bits in layout B) */
@@ -536,7 +536,7 @@ static int parse_props_a(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 		    (l->act_bits >= 0 && add_prop(l, "act_bits", l->act_bits)))
 			return -ENOMEM;
 		/* kernel: the (depthwise) "weights" are [filters|1, C, kh, kw] */
-		w = find_var(l, "weights");
+		w = akida_fbz_layer_var(l, "weights");
 		if (w && w->ndims == 4 && l->type != AKIDA_FBZ_FULLY_CONNECTED &&
 		    (add_prop(l, "kernel_height", w->dims[2]) ||
 		     add_prop(l, "kernel_width", w->dims[3])))

@@ -303,17 +303,6 @@ int akida_fbz_save_program(const struct akida_program *p, const char *path)
 	return ret;
 }
 
-static const struct akida_fbz_variable *var_by_name(const struct akida_fbz_layer *l,
-						    const char *name)
-{
-	unsigned int i;
-
-	for (i = 0; i < l->nvars; i++)
-		if (!strcmp(l->vars[i].name, name))
-			return &l->vars[i];
-	return NULL;
-}
-
 int akida_program_from_fbz(const struct akida_fbz *f, struct akida_program **out)
 {
 	const struct akida_fbz_info *info = akida_fbz_info(f);
@@ -333,9 +322,9 @@ int akida_program_from_fbz(const struct akida_fbz *f, struct akida_program **out
 		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
 	for (i = 0; i < info->nlayers && !ret; i++) {
 		const struct akida_fbz_layer *l = &info->layers[i];
-		const struct akida_fbz_variable *w = var_by_name(l, "weights");
-		const struct akida_fbz_variable *t = var_by_name(l, "threshold");
-		const struct akida_fbz_variable *s = var_by_name(l, "shift");
+		const struct akida_fbz_variable *w = akida_fbz_layer_var(l, "weights");
+		const struct akida_fbz_variable *t = akida_fbz_layer_var(l, "threshold");
+		const struct akida_fbz_variable *s = akida_fbz_layer_var(l, "shift");
 		int64_t in = -1, units = l->units;
 		int32_t *thr;
 		uint8_t *sh;

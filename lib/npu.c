@@ -150,22 +150,6 @@ int akida_npu_reset(struct akida_device *dev)
 	return akida_fail(AKIDA_ERR_HARDWARE, ETIMEDOUT, "the NPU did not leave reset in 1 s");
 }
 
-static int ensure(struct akida_device *dev, uint64_t *addr, uint64_t *cap, uint64_t need)
-{
-	int ret;
-
-	if (*cap >= need)
-		return 0;
-	if (*cap) {
-		dev->ops->mem_free(dev, *addr);
-		*cap = 0;
-	}
-	ret = dev->ops->mem_alloc(dev, need, addr);
-	if (!ret)
-		*cap = need;
-	return ret;
-}
-
 int akida_npu_load(struct akida_device *dev, const struct akida_program *p)
 {
 	struct akida_npu *n = &dev->npu;
@@ -175,10 +159,7 @@ int akida_npu_load(struct akida_device *dev, const struct akida_program *p)
 
 	img = akida_program_image(p, &len);
 	n->loaded = 0;
-	ret = ensure(dev, &n->prog_addr, &n->prog_size, len);
-	if (ret)
-		return ret;
-	ret = dev->ops->mem_write(dev, n->prog_addr, img, len);
+	ret = akida_buf_upload(dev, &n->prog_addr, &n->prog_size, img, len);
 	if (ret)
 		return ret;
 	ret = enable(dev);
@@ -214,7 +195,7 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 		chunk = 65535;
 	if (chunk > batch)
 		chunk = batch;
-	ret = ensure(dev, &n->in_addr, &n->io_cap, per * chunk);
+	ret = akida_buf_grow(dev, &n->in_addr, &n->io_cap, per * chunk);
 	if (ret)
 		return ret;
 	n->out_addr = n->in_addr + (uint64_t)n->in_bytes * chunk;
@@ -266,10 +247,7 @@ int akida_npu_update_weights(struct akida_device *dev, const struct akida_progra
 	int ret;
 
 	w = akida_program_layer_weights(p, layer, &len);
-	ret = ensure(dev, &n->w_addr, &n->w_cap, len);
-	if (ret)
-		return ret;
-	ret = dev->ops->mem_write(dev, n->w_addr, w, len);
+	ret = akida_buf_upload(dev, &n->w_addr, &n->w_cap, w, len);
 	if (ret)
 		return ret;
 	wr(dev, NPU_WEIGHT_LAYER, layer);

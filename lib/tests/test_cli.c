@@ -44,6 +44,10 @@ static int run(const char *root, const char *args)
 	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
 }
 
+/* The last run's output has (or has not) @s; a failure shows the output. */
+#define CHECK_OUT(s)		CHECK_MSG(strstr(out, s), "%s", out)
+#define CHECK_NOT_OUT(s)	CHECK_MSG(!strstr(out, s), "%s", out)
+
 static char *fake_tree(void)
 {
 	static char root[512];
@@ -59,13 +63,13 @@ static char *fake_tree(void)
 TEST(cli_enumerate_no_device)
 {
 	CHECK_EQ(run(t_tmpdir(), "enumerate"), 0);
-	CHECK_MSG(strstr(out, "No Akida device found"), "%s", out);
+	CHECK_OUT("No Akida device found");
 	CHECK_EQ(run(t_tmpdir(), "--json enumerate"), 0);
-	CHECK_MSG(strstr(out, "\"devices\": []"), "%s", out);
+	CHECK_OUT("\"devices\": []");
 	CHECK_EQ(run(t_tmpdir(), "info 0"), 3);
-	CHECK_MSG(strstr(out, "no device: no Akida device found"), "%s", out);
+	CHECK_OUT("no device: no Akida device found");
 	CHECK_EQ(run(t_tmpdir(), "info 0 --json"), 3);
-	CHECK_MSG(strstr(out, "\"kind\": \"no device\""), "%s", out);
+	CHECK_OUT("\"kind\": \"no device\"");
 }
 
 TEST(cli_enumerate_fake_tree)
@@ -73,13 +77,13 @@ TEST(cli_enumerate_fake_tree)
 	char *r = fake_tree();
 
 	CHECK_EQ(run(r, "enumerate"), 0);
-	CHECK_MSG(strstr(out, "0   0000:01:00.0  AKD1000  akida_pcie  /dev/akida0  7 "), "%s", out);
-	CHECK_MSG(strstr(out, "1   0000:02:00.0  AKD1000  (none)"), "%s", out);
-	CHECK_MSG(!strstr(out, "0000:00:1f.0"), "%s", out);
+	CHECK_OUT("0   0000:01:00.0  AKD1000  akida_pcie  /dev/akida0  7 ");
+	CHECK_OUT("1   0000:02:00.0  AKD1000  (none)");
+	CHECK_NOT_OUT("0000:00:1f.0");
 	CHECK_EQ(run(r, "enumerate --json"), 0);
-	CHECK_MSG(strstr(out, "\"akida_np_count\": \"80\""), "%s", out);
-	CHECK_MSG(strstr(out, "\"devnode\": \"/dev/akida0\""), "%s", out);
-	CHECK_MSG(strstr(out, "\"driver\": null"), "%s", out);
+	CHECK_OUT("\"akida_np_count\": \"80\"");
+	CHECK_OUT("\"devnode\": \"/dev/akida0\"");
+	CHECK_OUT("\"driver\": null");
 }
 
 TEST(cli_info_fake_tree)
@@ -87,23 +91,23 @@ TEST(cli_info_fake_tree)
 	char *r = fake_tree();
 
 	CHECK_EQ(run(r, "info 0"), 0);
-	CHECK_MSG(strstr(out, "Akida device 0: AKD1000 at 0000:01:00.0"), "%s", out);
-	CHECK_MSG(strstr(out, "akida_pcie (/dev/akida0)"), "%s", out);
-	CHECK_MSG(strstr(out, "5.0 GT/s PCIe x1"), "%s", out);
-	CHECK_MSG(strstr(out, "BAR0 4 MiB BAR2 4 MiB"), "%s", out);
-	CHECK_MSG(strstr(out, "dma_ram_base=0x20000000"), "%s", out);
-	CHECK_MSG(strstr(out, "np_count=80"), "%s", out);
-	CHECK_MSG(strstr(out, "host->device: ? transfers, 4096 bytes"), "%s", out);
+	CHECK_OUT("Akida device 0: AKD1000 at 0000:01:00.0");
+	CHECK_OUT("akida_pcie (/dev/akida0)");
+	CHECK_OUT("5.0 GT/s PCIe x1");
+	CHECK_OUT("BAR0 4 MiB BAR2 4 MiB");
+	CHECK_OUT("dma_ram_base=0x20000000");
+	CHECK_OUT("np_count=80");
+	CHECK_OUT("host->device: ? transfers, 4096 bytes");
 	/* no real /dev/akida0 here: the reason is shown, not a crash */
-	CHECK_MSG(strstr(out, "capabilities   unavailable"), "%s", out);
+	CHECK_OUT("capabilities   unavailable");
 	CHECK_EQ(run(r, "info 0000:02:00.0"), 0);
-	CHECK_MSG(strstr(out, "none bound"), "%s", out);
+	CHECK_OUT("none bound");
 	CHECK_EQ(run(r, "info 9"), 4);
-	CHECK_MSG(strstr(out, "device not found"), "%s", out);
+	CHECK_OUT("device not found");
 	CHECK_EQ(run(r, "iommu-group 0000:01:00.0"), 0);
 	CHECK_MSG(!strcmp(out, "7\n"), "%s", out);
 	CHECK_EQ(run(r, "--json iommu-group 01:00.0"), 0);
-	CHECK_MSG(strstr(out, "\"iommu_group\": 7"), "%s", out);
+	CHECK_OUT("\"iommu_group\": 7");
 }
 
 TEST(cli_backend_unavailable_messages)
@@ -115,7 +119,7 @@ TEST(cli_backend_unavailable_messages)
 	CHECK_EQ(run(r, "--backend kernel probe 1"), 5);
 	CHECK_MSG(strstr(out, "not bound") && strstr(out, "modprobe akida_pcie"), "%s", out);
 	CHECK_EQ(run(r, "--backend mmap probe 1"), 5);
-	CHECK_MSG(strstr(out, "resource0"), "%s", out);
+	CHECK_OUT("resource0");
 	CHECK_EQ(run(r, "--backend nonsense probe 0"), 9);
 }
 
@@ -151,13 +155,13 @@ TEST(cli_model_info)
 		SKIP_TEST("no real .fbz files");
 	snprintf(args, sizeof(args), "model info %s/gesture-control.fbz", dir);
 	CHECK_EQ(run(t_tmpdir(), args), 0);
-	CHECK_MSG(strstr(out, "dense_1 (FullyConnected)"), "%s", out);
-	CHECK_MSG(strstr(out, "Total params: 2950"), "%s", out);
-	CHECK_MSG(strstr(out, "layout A"), "%s", out);
+	CHECK_OUT("dense_1 (FullyConnected)");
+	CHECK_OUT("Total params: 2950");
+	CHECK_OUT("layout A");
 	snprintf(args, sizeof(args), "--json model info %s/inventory-check.fbz", dir);
 	CHECK_EQ(run(t_tmpdir(), args), 0);
-	CHECK_MSG(strstr(out, "\"version\": \"2.3.3\""), "%s", out);
-	CHECK_MSG(strstr(out, "\"input_width\": 224"), "%s", out);
+	CHECK_OUT("\"version\": \"2.3.3\"");
+	CHECK_OUT("\"input_width\": 224");
 	/* a corrupted copy: invalid input */
 	snprintf(path, sizeof(path), "%s/bad.fbz", t_tmpdir());
 	f = fopen(path, "wb");
@@ -184,7 +188,7 @@ TEST(cli_model_random_roundtrip)
 	CHECK_EQ(run(t_tmpdir(), args), 0);
 	snprintf(args, sizeof(args), "--json model info %s/r.akp", t_tmpdir());
 	CHECK_EQ(run(t_tmpdir(), args), 0);
-	CHECK_MSG(strstr(out, "\"format\": \"program image\""), "%s", out);
+	CHECK_OUT("\"format\": \"program image\"");
 	CHECK_EQ(run(t_tmpdir(), "model random --layers 0 -o x.fbz"), 2);
 }
 
@@ -192,9 +196,9 @@ TEST(cli_usage_and_help)
 {
 	CHECK_EQ(run(t_tmpdir(), ""), 2);
 	CHECK_EQ(run(t_tmpdir(), "frobnicate"), 2);
-	CHECK_MSG(strstr(out, "unknown command"), "%s", out);
+	CHECK_OUT("unknown command");
 	CHECK_EQ(run(t_tmpdir(), "help"), 0);
-	CHECK_MSG(strstr(out, "Exit codes"), "%s", out);
+	CHECK_OUT("Exit codes");
 	CHECK_EQ(run(t_tmpdir(), "info"), 2);
 	CHECK_EQ(run(t_tmpdir(), "--version"), 0);
 }

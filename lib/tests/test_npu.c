@@ -199,6 +199,15 @@ static struct akida_device *mock_device(void)
 	return dev;
 }
 
+/* Undo mock_device(): close @dev, then free the mock and what it holds. */
+static void mock_destroy(struct akida_device *dev)
+{
+	akida_close(dev);
+	akida_program_free(m->loaded);
+	akida_heap_destroy(&m->heap);
+	free(m);
+}
+
 static long golden_diff(struct akida_device *dev, struct akida_program *p,
 			unsigned int batch, uint64_t seed)
 {
@@ -238,10 +247,7 @@ TEST(npu_identity_and_load_infer)
 	CHECK_EQ(golden_diff(dev, p, 1, 3), 0);
 	CHECK_EQ(m->commands, 1);
 	akida_program_free(p);
-	akida_close(dev);
-	akida_program_free(m->loaded);
-	akida_heap_destroy(&m->heap);
-	free(m);
+	mock_destroy(dev);
 }
 
 TEST(npu_weight_update_without_reload)
@@ -263,10 +269,7 @@ TEST(npu_weight_update_without_reload)
 	CHECK_EQ(golden_diff(dev, p, 7, 5), 0);
 	CHECK_EQ(akida_update_weights(dev, p, 9), -EINVAL);
 	akida_program_free(p);
-	akida_close(dev);
-	akida_program_free(m->loaded);
-	akida_heap_destroy(&m->heap);
-	free(m);
+	mock_destroy(dev);
 }
 
 TEST(npu_errors_map_to_the_taxonomy)
@@ -303,10 +306,7 @@ TEST(npu_errors_map_to_the_taxonomy)
 	CHECK_EQ(akida_load(dev, p), 0);
 	CHECK_EQ(golden_diff(dev, p, 3, 8), 0);
 	akida_program_free(p);
-	akida_close(dev);
-	akida_program_free(m->loaded);
-	akida_heap_destroy(&m->heap);
-	free(m);
+	mock_destroy(dev);
 }
 
 TEST(heap_first_fit)

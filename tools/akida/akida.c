@@ -55,6 +55,32 @@ static int exit_for(enum akida_error_kind k)
 	return EX_FAIL;
 }
 
+/*
+ * --json output: each command writes one document, a single object, to
+ * stdout.
+ */
+static void json_doc_begin(struct json *j)
+{
+	json_begin(j, stdout);
+	json_obj(j, NULL);
+}
+
+static void json_doc_end(struct json *j)
+{
+	json_end_obj(j);
+	json_finish(j);
+}
+
+/* A library error as the object @key: its kind, errno and message. */
+static void json_error(struct json *j, const char *key, const struct akida_error *e)
+{
+	json_obj(j, key);
+	json_str(j, "kind", akida_error_kind_name(e->kind));
+	json_int(j, "errno", e->err);
+	json_str(j, "message", e->message);
+	json_end_obj(j);
+}
+
 /* Report the library's last error and return the matching exit code. */
 static int lib_error(void)
 {
@@ -63,15 +89,9 @@ static int lib_error(void)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
-		json_obj(&j, "error");
-		json_str(&j, "kind", akida_error_kind_name(e->kind));
-		json_int(&j, "errno", e->err);
-		json_str(&j, "message", e->message);
-		json_end_obj(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_begin(&j);
+		json_error(&j, "error", e);
+		json_doc_end(&j);
 	}
 	fprintf(stderr, "%s: %s: %s\n", prog_name, akida_error_kind_name(e->kind), e->message);
 	return exit_for(e->kind);
@@ -87,6 +107,12 @@ static int usage_error(const char *fmt, ...)
 	va_end(ap);
 	fprintf(stderr, "\nTry '%s help'.\n", prog_name);
 	return EX_USAGE;
+}
+
+/* Report that reading or writing the file @path failed, with errno's reason. */
+static void file_error(const char *path)
+{
+	fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
 }
 
 static const char *human(uint64_t b, char *buf, size_t len)
@@ -169,14 +195,12 @@ static int cmd_enumerate(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_arr(&j, "devices");
 		for (i = 0; i < n; i++)
 			json_dev(&j, NULL, &l[i]);
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else if (!n) {
 		printf("No Akida device found (no PCI function with vendor 0x1e7c).\n");
 	} else {
@@ -232,8 +256,7 @@ static int cmd_info(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_dev(&j, "device", &d);
 		if (c) {
 			json_obj(&j, "capabilities");
@@ -252,16 +275,9 @@ static int cmd_info(int argc, char **argv)
 			json_uint(&j, "clock_mode", c->clock_mode);
 			json_end_obj(&j);
 		} else {
-			const struct akida_error *e = akida_last_error();
-
-			json_obj(&j, "capabilities_error");
-			json_str(&j, "kind", akida_error_kind_name(e->kind));
-			json_int(&j, "errno", e->err);
-			json_str(&j, "message", e->message);
-			json_end_obj(&j);
+			json_error(&j, "capabilities_error", akida_last_error());
 		}
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else {
 		printf("Akida device %u: %s at %s (PCI %04x:%04x rev %02x)\n", d.index, d.chip,
 		       d.bdf, d.vendor, d.device, d.revision);
@@ -336,6 +352,14 @@ static int cmd_info(int argc, char **argv)
 
 /* ------------------------------------------------------------------ */
 
+/* The sysfs to use: $AKIDA_SYSFS_ROOT (a fake tree, in tests) or /sys. */
+static const char *sysfs_root(void)
+{
+	const char *r = getenv("AKIDA_SYSFS_ROOT");
+
+	return r ? r : "/sys";
+}
+
 static int cmd_iommu_group(int argc, char **argv)
 {
 	struct akida_device_info d;
@@ -348,15 +372,13 @@ static int cmd_iommu_group(int argc, char **argv)
 	if (akida_find_device(NULL, argv[1], &d))
 		return lib_error();
 	if (opt_json) {
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", d.bdf);
 	}
 	if (d.iommu_group < 0) {
 		if (opt_json) {
 			json_null(&j, "iommu_group");
-			json_end_obj(&j);
-			json_finish(&j);
+			json_doc_end(&j);
 		} else {
 			printf("%s has no IOMMU group: the IOMMU is off "
 			       "(boot with intel_iommu=on or amd_iommu=on to use VFIO)\n", d.bdf);
@@ -364,8 +386,7 @@ static int cmd_iommu_group(int argc, char **argv)
 		return EX_OK;
 	}
 	snprintf(path, sizeof(path), "%s/kernel/iommu_groups/%d/devices",
-		 getenv("AKIDA_SYSFS_ROOT") ? getenv("AKIDA_SYSFS_ROOT") : "/sys",
-		 d.iommu_group);
+		 sysfs_root(), d.iommu_group);
 	if (opt_json) {
 		json_int(&j, "iommu_group", d.iommu_group);
 		json_arr(&j, "members");
@@ -393,8 +414,7 @@ static int cmd_iommu_group(int argc, char **argv)
 	}
 	if (opt_json) {
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	}
 	return EX_OK;
 }
@@ -435,7 +455,7 @@ static int bind_fail(const char *what, const char *path, int err)
 static int rebind(const char *bdf_spec, int to_vfio)
 {
 	struct akida_device_info d;
-	const char *root = getenv("AKIDA_SYSFS_ROOT") ? getenv("AKIDA_SYSFS_ROOT") : "/sys";
+	const char *root = sysfs_root();
 	char path[600], mark[600], dir[512];
 	int err;
 
@@ -500,14 +520,12 @@ static int rebind(const char *bdf_spec, int to_vfio)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", d.bdf);
 		json_str(&j, "driver", d.driver);
 		json_bool(&j, "persistent", to_vfio);
 		json_str(&j, "marker", mark);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else if (to_vfio) {
 		printf("%s bound to %s (IOMMU group %d, /dev/vfio/%d); persists across reboots "
 		       "via %s\n", d.bdf, d.driver[0] ? d.driver : "(none)", d.iommu_group,
@@ -587,8 +605,7 @@ static int cmd_probe(int argc, char **argv)
 	if (akida_open(argv[1], opt_backend, &dev))
 		return lib_error();
 	if (opt_json) {
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", akida_device_caps(dev)->bdf);
 		json_str(&j, "backend", akida_backend_name(akida_device_caps(dev)->backend));
 		json_arr(&j, "registers");
@@ -620,8 +637,7 @@ static int cmd_probe(int argc, char **argv)
 	}
 	if (opt_json) {
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	}
 	akida_close(dev);
 	return ret;
@@ -678,6 +694,31 @@ static int verify_dma(struct akida_device *dev, struct check *c, size_t size, ui
 	return ret;
 }
 
+/*
+ * Room for @batch inputs of @p, its outputs and the golden model's outputs
+ * (both zeroed). On failure some may be allocated: the caller frees all three.
+ */
+static int alloc_batch(const struct akida_program *p, unsigned int batch, uint8_t **in,
+		       uint8_t **out, uint8_t **gold)
+{
+	*in = malloc((size_t)akida_program_input_bytes(p) * batch);
+	*out = calloc(batch, akida_program_output_bytes(p));
+	*gold = calloc(batch, akida_program_output_bytes(p));
+	return *in && *out && *gold ? 0 : -ENOMEM;
+}
+
+/* Run @in through the golden model into @gold; how many bytes of @out differ. */
+static size_t golden_diff(const struct akida_program *p, const uint8_t *in, unsigned int batch,
+			  const uint8_t *out, uint8_t *gold)
+{
+	size_t i, n = (size_t)akida_program_output_bytes(p) * batch, diff = 0;
+
+	akida_program_run(p, in, batch, gold);
+	for (i = 0; i < n; i++)
+		diff += out[i] != gold[i];
+	return diff;
+}
+
 static int verify_model(struct akida_device *dev, struct check *c, uint64_t seed,
 			const struct akida_random_spec *spec, unsigned int batch, int update)
 {
@@ -695,13 +736,9 @@ static int verify_model(struct akida_device *dev, struct check *c, uint64_t seed
 	}
 	ib = akida_program_input_bytes(p);
 	ob = akida_program_output_bytes(p);
-	in = malloc((size_t)ib * batch);
-	out = calloc(batch, ob);
-	gold = calloc(batch, ob);
-	if (!in || !out || !gold) {
-		ret = -ENOMEM;
+	ret = alloc_batch(p, batch, &in, &out, &gold);
+	if (ret)
 		goto out;
-	}
 	akida_random_bytes(seed ^ 0x5a5a, in, (size_t)ib * batch);
 	ret = akida_load(dev, p);
 	/* update layers 1 then 2 (the bits of @update), each without a reload */
@@ -733,9 +770,7 @@ static int verify_model(struct akida_device *dev, struct check *c, uint64_t seed
 		goto out;
 	}
 	c->ms = st.wall_ns / 1e6;
-	akida_program_run(p, in, batch, gold);
-	for (i = 0; i < (size_t)ob * batch; i++)
-		diff += out[i] != gold[i];
+	diff = golden_diff(p, in, batch, out, gold);
 	c->ok = diff == 0;
 	{
 		size_t len;
@@ -810,8 +845,7 @@ static int cmd_verify(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "bdf", caps->bdf);
 		json_str(&j, "backend", akida_backend_name(caps->backend));
 		json_arr(&j, "checks");
@@ -825,8 +859,7 @@ static int cmd_verify(int argc, char **argv)
 		}
 		json_end_arr(&j);
 		json_bool(&j, "ok", !failed);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else {
 		for (i = 0; i < n; i++)
 			printf("  %-4s %-32s %8.2f ms  %s\n", checks[i].ok ? "PASS" : "FAIL",
@@ -905,8 +938,7 @@ static void print_program(const char *path, const struct akida_program *p)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "file", path);
 		json_str(&j, "format", "program image");
 		json_uint(&j, "image_bytes", len);
@@ -930,8 +962,7 @@ static void print_program(const char *path, const struct akida_program *p)
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 		return;
 	}
 	printf("Program image: %s (%zu bytes, %u layers, %u input bytes -> %u output bytes, "
@@ -982,8 +1013,7 @@ static int cmd_model_info(int argc, char **argv)
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_str(&j, "file", argv[1]);
 		json_str(&j, "format", "fbz");
 		json_str(&j, "layout", i->layout == AKIDA_FBZ_LAYOUT_A ? "A" : "B");
@@ -1038,8 +1068,7 @@ static int cmd_model_info(int argc, char **argv)
 			json_end_obj(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 		akida_fbz_free(f);
 		return EX_OK;
 	}
@@ -1168,7 +1197,7 @@ static int cmd_model_random(int argc, char **argv)
 		if (f && fclose(f))
 			ret = 1;
 		if (ret) {
-			fprintf(stderr, "%s: %s: %s\n", prog_name, out, strerror(errno));
+			file_error(out);
 			akida_program_free(p);
 			return EX_FAIL;
 		}
@@ -1203,7 +1232,7 @@ static int read_file(const char *path, uint8_t *buf, size_t len)
 	size_t n;
 
 	if (!f) {
-		fprintf(stderr, "%s: %s: %s\n", prog_name, path, strerror(errno));
+		file_error(path);
 		return EX_INVALID;
 	}
 	n = fread(buf, 1, len, f);
@@ -1228,6 +1257,8 @@ static int cmd_infer(int argc, char **argv)
 	uint8_t *in, *out, *gold;
 	uint32_t ib, ob;
 	size_t diff = 0;
+	static const char usage_text[] = "usage: infer N MODEL [--input FILE | --random SEED] "
+					 "[--batch B] [--output FILE] [--check]";
 	static const struct option lo[] = {
 		{ "input", required_argument, NULL, 'i' },
 		{ "random", required_argument, NULL, 'r' },
@@ -1250,21 +1281,16 @@ static int cmd_infer(int argc, char **argv)
 		case 'o': output = optarg; break;
 		case 'c': check = 1; break;
 		default:
-			return usage_error("usage: infer N MODEL [--input FILE | --random SEED] "
-					   "[--batch B] [--output FILE] [--check]");
+			return usage_error("%s", usage_text);
 		}
 	}
 	if (argc - optind != 2)
-		return usage_error("usage: infer N MODEL [--input FILE | --random SEED] "
-				   "[--batch B] [--output FILE] [--check]");
+		return usage_error("%s", usage_text);
 	if (load_program(argv[optind + 1], &p))
 		return lib_error();
 	ib = akida_program_input_bytes(p);
 	ob = akida_program_output_bytes(p);
-	in = malloc((size_t)ib * batch);
-	out = calloc(batch, ob);
-	gold = calloc(batch, ob);
-	if (!in || !out || !gold) {
+	if (alloc_batch(p, batch, &in, &out, &gold)) {
 		fprintf(stderr, "%s: out of memory\n", prog_name);
 		ret = EX_FAIL;
 		goto free_bufs;
@@ -1287,9 +1313,7 @@ static int cmd_infer(int argc, char **argv)
 	}
 	akida_close(dev);
 	if (check) {
-		akida_program_run(p, in, batch, gold);
-		for (k = 0; k < (size_t)ob * batch; k++)
-			diff += out[k] != gold[k];
+		diff = golden_diff(p, in, batch, out, gold);
 		if (diff)
 			ret = EX_MISMATCH;
 	}
@@ -1297,15 +1321,14 @@ static int cmd_infer(int argc, char **argv)
 		FILE *f = fopen(output, "wb");
 
 		if (!f || fwrite(out, ob, batch, f) != batch || fclose(f)) {
-			fprintf(stderr, "%s: %s: %s\n", prog_name, output, strerror(errno));
+			file_error(output);
 			ret = EX_FAIL;
 		}
 	}
 	if (opt_json) {
 		struct json j;
 
-		json_begin(&j, stdout);
-		json_obj(&j, NULL);
+		json_doc_begin(&j);
 		json_uint(&j, "batch", batch);
 		json_double(&j, "wall_ms", st.wall_ns / 1e6);
 		json_double(&j, "npu_ms", st.npu_ns / 1e6);
@@ -1319,8 +1342,7 @@ static int cmd_infer(int argc, char **argv)
 			json_end_arr(&j);
 		}
 		json_end_arr(&j);
-		json_end_obj(&j);
-		json_finish(&j);
+		json_doc_end(&j);
 	} else {
 		for (b = 0; b < batch && b < 16; b++) {
 			printf("output[%u]:", b);
@@ -1383,11 +1405,10 @@ static int emu_open(struct emu_win *w, struct akida_device *dev)
 		w->dev = dev;
 	} else {
 		char path[128];
-		const char *root = getenv("AKIDA_SYSFS_ROOT");
 		int fd;
 
-		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource0",
-			 root ? root : "/sys", c->bdf);
+		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource0", sysfs_root(),
+			 c->bdf);
 		fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
 		if (fd < 0)
 			return -1;
@@ -1438,6 +1459,8 @@ static int cmd_bench(int argc, char **argv)
 	int have_emu = 0;
 	uint8_t *buf = NULL, *in = NULL, *out = NULL;
 	int c, ret = EX_OK;
+	static const char usage_text[] = "usage: bench N [--model FILE] [--batch B] "
+					 "[--iterations K] [--dma-size BYTES]";
 	static const struct option lo[] = {
 		{ "batch", required_argument, NULL, 'b' },
 		{ "iterations", required_argument, NULL, 'n' },
@@ -1454,13 +1477,11 @@ static int cmd_bench(int argc, char **argv)
 		case 'm': model = optarg; break;
 		case 'd': dma = strtoul(optarg, NULL, 0); break;
 		default:
-			return usage_error("usage: bench N [--model FILE] [--batch B] "
-					   "[--iterations K] [--dma-size BYTES]");
+			return usage_error("%s", usage_text);
 		}
 	}
 	if (argc - optind != 1 || !batch || !iters || !dma || batch > 65535 || iters > 100000)
-		return usage_error("usage: bench N [--model FILE] [--batch B] [--iterations K] "
-				   "[--dma-size BYTES]");
+		return usage_error("%s", usage_text);
 	if (model ? load_program(model, &p) : akida_program_random(1, NULL, &p))
 		return lib_error();
 	if (akida_open(argv[optind], opt_backend, &dev)) {
@@ -1521,8 +1542,7 @@ static int cmd_bench(int argc, char **argv)
 		if (opt_json) {
 			struct json j;
 
-			json_begin(&j, stdout);
-			json_obj(&j, NULL);
+			json_doc_begin(&j);
 			json_str(&j, "backend", akida_backend_name(akida_device_caps(dev)->backend));
 			json_uint(&j, "dma_bytes", dma);
 			json_uint(&j, "iterations", iters);
@@ -1543,8 +1563,7 @@ static int cmd_bench(int argc, char **argv)
 				json_double(&j, "link_limit_mb_per_s", 500);
 				json_end_obj(&j);
 			}
-			json_end_obj(&j);
-			json_finish(&j);
+			json_doc_end(&j);
 		} else {
 			printf("backend %s, %u iterations\n",
 			       akida_backend_name(akida_device_caps(dev)->backend), iters);
@@ -1599,12 +1618,10 @@ static int cmd_clock(int argc, char **argv)
 		if (opt_json) {
 			struct json j;
 
-			json_begin(&j, stdout);
-			json_obj(&j, NULL);
+			json_doc_begin(&j);
 			json_uint(&j, "clock_mode", mode);
 			json_str(&j, "name", mode < 3 ? names[mode] : "?");
-			json_end_obj(&j);
-			json_finish(&j);
+			json_doc_end(&j);
 		} else {
 			printf("%s\n", mode < 3 ? names[mode] : "unknown");
 		}
