@@ -34,7 +34,8 @@ static int delete_module(void)
 
 static void rebind(const char *bdf)
 {
-	char path[PATH_MAX];
+	/* Room for the driver directory and any bdf string rw_util.h holds. */
+	char path[sizeof(DRV "/") + PATH_MAX];
 
 	snprintf(path, sizeof(path), DRV "/%s", bdf);
 	if (access(path, F_OK))
