@@ -390,12 +390,20 @@ TEST_F_TIMEOUT(stress, reset_with_jobs_in_flight, 120)
  * Count the jobs (of SLOTS submitted at once) that the engine took, i.e.
  * started their input DMA, before the previous one was complete. -1 on error.
  */
-static int overlapped_jobs(struct client *c, uint64_t seed)
+static int overlapped_jobs(struct client *c, uint64_t seed, struct akt_emu *e)
 {
 	struct akida_job_wait w;
 	uint64_t prev_end = 0;
 	int i, n = 0;
 
+	/*
+	 * On the emulator, hold the first job's first step back for a second
+	 * so that every job is queued before the engine can run out of work:
+	 * on a slow (debug) kernel each submission may otherwise take longer
+	 * than a whole job, and no job would ever have a successor to overlap.
+	 */
+	if (e)
+		akt_emu_wr(e, AKIDA_EMU_FAULT_DELAY_US, 1000000);
 	for (i = 0; i < SLOTS; i++)
 		if (client_submit(c, i, seed + i))
 			return -1;
@@ -417,15 +425,20 @@ TEST_F_TIMEOUT(stress, pipelining_overlaps_jobs, 120)
 	static const uint32_t sizes[] = { 8192, 16, 10 };
 	struct akida_random_spec spec = { .layers = 2, .sizes = sizes };
 	struct client cl;
+	struct akt_emu e;
+	bool emu;
 	int n1, n2;
 
 	if (old < 0 || akt_set_param("queue_depth", 1))
 		SKIP(return, "cannot set queue_depth (needs root)");
 	ASSERT_EQ(0, client_init_spec(&cl, self->fd, 32, &spec, 64));
-	n1 = overlapped_jobs(&cl, 1);
+	emu = !akt_emu_open(&self->d, &e);
+	n1 = overlapped_jobs(&cl, 1, emu ? &e : NULL);
 	ASSERT_EQ(0, akt_set_param("queue_depth", 2));
-	n2 = overlapped_jobs(&cl, 100);
+	n2 = overlapped_jobs(&cl, 100, emu ? &e : NULL);
 	akt_set_param("queue_depth", old);
+	if (emu)
+		akt_emu_close(&e);
 	client_fini(&cl);
 	ksft_print_msg("jobs started before the previous one completed: %d of %d at queue_depth 1, %d of %d at 2\n",
 		       n1, SLOTS - 1, n2, SLOTS - 1);
