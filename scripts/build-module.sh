@@ -28,14 +28,19 @@ fi
 
 dst=$AKIDA_OUT/kbuild/$ver
 mkdir -p "$dst"
-# Mirror only what the module is built from; keep objects between runs.
-for f in Kbuild drivers include; do
-	[ -e "$AKIDA_TOP/$f" ] || continue
-	cp -a --remove-destination -u "$AKIDA_TOP/$f" "$dst/" 2>/dev/null ||
-		cp -a "$AKIDA_TOP/$f" "$dst/"
+# Mirror only what the module is built from, comparing contents (not
+# modification times, which checkouts and archives do not keep in order);
+# unchanged files keep their copies' times, so objects are reused.
+srcs=$(cd "$AKIDA_TOP" && find Kbuild drivers include -type f \
+	\( -name '*.c' -o -name '*.h' -o -name Kbuild -o -name Makefile \) 2>/dev/null)
+for f in $srcs; do
+	if ! cmp -s "$AKIDA_TOP/$f" "$dst/$f"; then
+		mkdir -p "$dst/$(dirname "$f")"
+		cp "$AKIDA_TOP/$f" "$dst/$f"
+	fi
 done
 # Drop sources deleted from the tree since the last mirror.
-(cd "$dst" && find drivers include -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \) |
+(cd "$dst" && find Kbuild drivers include -type f \( -name '*.c' -o -name '*.h' -o -name Kbuild \) ! -name '*.mod.c' 2>/dev/null |
 	while read -r f; do [ -e "$AKIDA_TOP/$f" ] || rm -f "$f"; done)
 
 log=$dst/build.log
