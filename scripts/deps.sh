@@ -5,7 +5,7 @@
 set -euo pipefail
 
 PKGS=(
-	build-essential bc bison flex kmod cpio xz-utils zstd pkg-config
+	build-essential bc bison flex kmod cpio xz-utils zstd pkg-config python3
 	dpkg-dev fakeroot
 	linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
 	sparse dkms dwarves
