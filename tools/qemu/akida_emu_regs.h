@@ -42,6 +42,17 @@
 #define AKIDA_EMU_CNT_H2D_BYTES		0x0150u	/* read channels */
 #define AKIDA_EMU_CNT_D2H_BYTES		0x0158u	/* write channels */
 #define AKIDA_EMU_CNT_NPU_BUSY_NS	0x0160u	/* time the NPU spent running */
+/*
+ * Register writes per range, whatever the path (BAR MMIO, eDMA element with
+ * a register target, configuration space for the iATU), so that a test can
+ * prove what a driver never wrote.
+ */
+#define AKIDA_EMU_CNT_WR_NPU_MODEL	0x0168u	/* [model] NPU registers (sec. 4) */
+#define AKIDA_EMU_CNT_WR_NPU_IDENT	0x0170u	/* identity/NP registers (sec. 4) */
+#define AKIDA_EMU_CNT_WR_EDMA		0x0178u	/* eDMA registers (DBI + 0x970) */
+#define AKIDA_EMU_CNT_WR_IATU		0x0180u	/* iATU viewport registers */
+#define AKIDA_EMU_CNT_IMWR_ZERO		0x0188u	/* IMWr/MSI writes posted to 0 */
+#define AKIDA_EMU_CNT_NPU_IMWR		0x0190u	/* NPU MSI writes posted */
 
 /*
  * Fault injection. Each one-shot counter is decremented as the fault fires;
@@ -61,5 +72,32 @@
 						 * and config space read all ones,
 						 * writes dropped, no DMA, no MSI);
 						 * 0xFFFFFFFF: until system reset */
+/*
+ * Channel selectors below: bit 8 = direction (0 write/D2H, 1 read/H2D),
+ * bits 1:0 = channel number.
+ */
+#define  AKIDA_EMU_CH_READ		(1u << 8)
+#define AKIDA_EMU_FAULT_STALL_CH	0x0218u	/* channel for FAULT_STALL_US */
+#define AKIDA_EMU_FAULT_STALL_US	0x021Cu	/* the next element started on that
+						 * channel takes N us more, then
+						 * completes normally (a completion
+						 * that arrives after any timeout) */
+#define AKIDA_EMU_FAULT_DOORBELL_CH	0x0220u	/* bit 31 armed, low bits channel:
+						 * the next doorbell of that channel
+						 * aborts at once (one-shot) */
+#define AKIDA_EMU_FAULT_NPU_DELAY_US	0x0224u	/* next NPU command completes N us
+						 * later than modeled */
+#define AKIDA_EMU_FAULT_NPU_STALE	0x0228u	/* WO: set these IRQ_STATUS bits now,
+						 * with no command behind them (and
+						 * the MSI when IRQ_ENABLE says so) */
+
+/* Readiness delays (also device properties); RW, in microseconds. */
+#define AKIDA_EMU_IATU_DELAY_US		0x0230u	/* iATU region decodes N us after
+						 * it is enabled (iatu-delay-us) */
+#define AKIDA_EMU_LINK_DELAY_US		0x0234u	/* BARs read all ones for N us after
+						 * a reset (link-delay-us) */
+#define AKIDA_EMU_MODEL_IFACE		0x0238u	/* RO: 1 when the [model] NPU
+						 * interface (IFACE_MAGIC) is present
+						 * (property model-iface) */
 
 #endif /* AKIDA_EMU_REGS_H */
