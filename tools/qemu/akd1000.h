@@ -132,8 +132,10 @@ typedef struct AkdEdmaChan {
 	bool walking;		/* elements still to fetch or move */
 	bool elem_active;	/* a data element is being moved */
 	bool ccs;		/* consumer cycle state */
-	bool irq_local;		/* an element with LIE completed */
-	bool irq_remote;	/* an element with RIE completed */
+	bool irq_local;		/* the element that completes has LIE */
+	bool irq_remote;	/* ... has RIE */
+	bool paused;		/* waiting for an element's interrupt time */
+	int64_t irq_at;		/* QEMU_CLOCK_VIRTUAL ns of that interrupt */
 	bool stop_req;		/* doorbell stop bit seen */
 	uint32_t elements;	/* walked in this run */
 	uint64_t bytes;		/* moved in this run */
