@@ -1073,4 +1073,105 @@ TEST_F(edma, programming_errors_abort)
 	EXPECT_EQ(4u, emu_counter(d, AKIDA_EMU_CNT_MSI));
 }
 
+/* ---- data on the modeled clock ---------------------------------------------- */
+
+/*
+ * @n elements of 4 KiB from/to page A of @dir's channel @ch, then one
+ * element of 64 bytes to/from page B (LIE|RIE): about n x 9.6 us of link.
+ */
+static void long_list(struct emu_dev *d, int dir, int ch, uint32_t l,
+		      uint32_t n, uint64_t host_a, uint64_t host_b,
+		      uint32_t axi_b)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (dir == EMU_WR)
+			put_data(d, l + 24 * i, EMU_CB, PG, DATA_BASE, host_a);
+		else
+			put_data(d, l + 24 * i, EMU_CB, PG, host_a, DATA_BASE);
+	}
+	if (dir == EMU_WR)
+		put_data(d, l + 24 * n, EMU_CB | EMU_LIE | EMU_RIE, 64, axi_b,
+			 host_b);
+	else
+		put_data(d, l + 24 * n, EMU_CB | EMU_LIE | EMU_RIE, 64, host_b,
+			 axi_b);
+	put_link(d, l + 24 * (n + 1), 0, l);
+}
+
+/*
+ * An element's bytes land over its modeled time, none before the element
+ * starts: the last element of a 79 ms list has moved nothing 10 ms after
+ * the doorbell, and everything at DONE.
+ */
+TEST_F(edma, data_lands_on_the_modeled_clock)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t b_axi = DATA_BASE + 0x10000;
+	int dir;
+
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	for (dir = 0; dir < 2; dir++) {
+		volatile uint8_t *b = dir == EMU_WR ? self->dst.va + 512 :
+						      emu_lpddr(d, b_axi);
+
+		dma_on(d, &self->imwr, dir);
+		fill(self->src.va + 512, 64, 0x31);
+		emu_lpddr_write(d, b_axi, (const void *)(self->src.va + 512), 64);
+		memset((void *)self->dst.va, 0, PG);
+		if (dir == EMU_RD)
+			memset((void *)emu_lpddr(d, b_axi), 0, 64);
+		long_list(d, dir, 0, 0x20200000u, 8192,
+			  dir == EMU_WR ? self->dst.pa : self->src.pa,
+			  (dir == EMU_WR ? self->dst.pa : self->src.pa) + 512,
+			  b_axi);
+		start(d, dir, 0, 0x20200000u);
+		usleep(10000);
+		EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(dir)));
+		EXPECT_EQ(0u, *(volatile uint32_t *)b);
+		EXPECT_EQ(DONE(0), wait_ch(d, dir, 0, 5000));
+		EXPECT_TRUE(check(b, 64, 0x31));
+	}
+}
+
+/*
+ * The two channels of one direction share its bandwidth: two lists of
+ * 39 ms each take 79 ms together; the other direction is not slowed.
+ */
+TEST_F(edma, channels_of_one_direction_share_the_link)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t n = 4096;
+	uint64_t el = 500 + PG * 20 / 9, t0, t_both, t_cross;
+
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	dma_on(d, &self->imwr, EMU_WR);
+	dma_on(d, &self->imwr, EMU_RD);
+	long_list(d, EMU_WR, 0, 0x20200000u, n, self->dst.pa, self->dst.pa,
+		  DATA_BASE);
+	long_list(d, EMU_WR, 1, 0x20400000u, n, self->dst.pa, self->dst.pa,
+		  DATA_BASE);
+	long_list(d, EMU_RD, 0, 0x20600000u, n, self->src.pa, self->src.pa,
+		  DATA_BASE);
+	t0 = emu_now_ns();
+	start(d, EMU_WR, 0, 0x20200000u);
+	start(d, EMU_WR, 1, 0x20400000u);
+	while ((emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)) & 3) != 3 &&
+	       emu_now_ns() - t0 < 5000000000ull)
+		usleep(100);
+	t_both = emu_now_ns() - t0;
+	EXPECT_EQ(3u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
+	EXPECT_GE(t_both, 2 * n * el);
+	/* One write and one read channel: each has its own link. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), 3);
+	t0 = emu_now_ns();
+	start(d, EMU_WR, 0, 0x20200000u);
+	start(d, EMU_RD, 0, 0x20600000u);
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 5000));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 5000));
+	t_cross = emu_now_ns() - t0;
+	EXPECT_GE(t_cross, n * el);
+}
+
 TEST_HARNESS_MAIN
