@@ -8,8 +8,8 @@
 # The guest runs on the deterministic clock (vmrun.py --icount: one vCPU,
 # single-threaded TCG, -icount shift=3,sleep=off): the guest CPU, guest time
 # and the device's modeled delays share one virtual clock, so the figures are
-# durations on that clock, the same run after run whatever the host's load.
-# --no-icount measures on the host's clock instead (figures then vary).
+# durations on that clock whatever the host's load (their run-to-run spread:
+# Documentation/testing.rst). --no-icount measures on the host's clock.
 #
 # Installs what it needs, builds QEMU with the device, the module for Debian's
 # 6.12 kernel and the userspace (tools/bench/akida-bench), boots ONE guest
