@@ -527,7 +527,8 @@ def main():
         if not 0 <= a.icount <= 10:
             sys.exit("vmrun: --icount SHIFT must be 0..10")
         accel, smp = "tcg,thread=single", "1"
-        icount = ["-icount", f"shift={a.icount},sleep=off", "-rtc", "clock=vm"]
+        icount = ["-icount", f"shift={a.icount},sleep=off",
+                  "-rtc", "base=2026-01-01T00:00:00,clock=vm"]
     q = [qemu, "-M", "q35", "-accel", accel, "-m", a.mem, "-smp", smp,
          "-nodefaults", "-no-reboot", "-display", "none", "-L", firmware_dir(),
          "-kernel", os.path.join(kdir, "vmlinuz"), "-initrd", img,
