@@ -42,6 +42,11 @@ module_param_named(bounce_kib, akida_bounce_kib, uint, 0444);
 MODULE_PARM_DESC(bounce_kib,
 		 "Size of each of the 2 bounce buffers per eDMA channel (KiB, 16..4096) [512]");
 
+bool akida_unsafe_raw;
+module_param_named(unsafe_raw, akida_unsafe_raw, bool, 0644);
+MODULE_PARM_DESC(unsafe_raw,
+		 "Files opened with CAP_SYS_RAWIO while set may write the NPU command registers and map them writable, as the vendor's driver allows; without an IOMMU that lets the chip write anywhere in host memory [0]");
+
 static unsigned int akida_dma_ram_size = 0x100;
 module_param_named(dma_ram_size, akida_dma_ram_size, uint, 0444);
 MODULE_PARM_DESC(dma_ram_size,
@@ -273,10 +278,30 @@ static int akida_layout(struct akida_dev *adev)
 	return 0;
 }
 
+/*
+ * Identity registers, and whether the NPU has the [model] command interface
+ * (HARDWARE.md section 4). Only reads: until IFACE_MAGIC and VERSION's
+ * major say that the interface is there, no register of it may be written.
+ */
 static void akida_read_identity(struct akida_dev *adev)
 {
+	u32 magic, version;
+
 	adev->np_count = readl(adev->bar0 + AKIDA_NPU_NP_COUNT);
 	adev->sram_size = readl(adev->bar0 + AKIDA_NPU_SRAM_REGION_0);
+
+	magic = readl(adev->bar0 + AKIDA_NPU_IFACE_MAGIC);
+	version = readl(adev->bar0 + AKIDA_NPU_VERSION);
+	adev->model_iface = magic == AKIDA_NPU_IFACE_MAGIC_VALUE &&
+			    FIELD_GET(AKIDA_NPU_VERSION_MAJOR, version) ==
+			    AKIDA_NPU_IFACE_MAJOR;
+	if (adev->model_iface) {
+		adev->npu_version = version;
+		return;
+	}
+	pci_info(adev->pdev,
+		 "NPU command interface not recognised (IFACE_MAGIC %#x, VERSION %#x): jobs, program loads and NPU interrupts are off and no NPU command register is written; the raw interface, DMA and memory ioctls remain\n",
+		 magic, version);
 }
 
 static void akida_dev_release(struct device *dev)
@@ -327,6 +352,7 @@ static struct akida_dev *akida_dev_alloc(struct pci_dev *pdev,
 	adev->minor = minor;
 	mutex_init(&adev->files_lock);
 	INIT_LIST_HEAD(&adev->files);
+	init_rwsem(&adev->raw_lock);
 
 	/* From here on, put_device() frees everything above. */
 	device_initialize(&adev->dev);
@@ -423,9 +449,10 @@ static int akida_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_job_fini;
 	}
 
-	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s\n",
+	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s, %s\n",
 		 dev_name(&adev->dev), info->name, adev->np_count, adev->sram_size / SZ_1K,
-		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI");
+		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI",
+		 adev->model_iface ? "jobs" : "raw interface only");
 	return 0;
 
 err_job_fini:
