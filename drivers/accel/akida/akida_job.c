@@ -1057,7 +1057,7 @@ static void akida_worker_reset(struct akida_job_engine *eng)
 	ret = akida_dev_enter(adev, &idx);
 	if (!ret) {
 		ret = akida_edma_reset(adev);
-		if (!ret)
+		if (!ret && adev->model_iface)
 			ret = akida_npu_setup(eng);
 		akida_dev_exit(adev, idx);
 	}
@@ -1167,9 +1167,12 @@ int akida_job_init(struct akida_dev *adev)
 		return -EINVAL;
 	}
 
-	ret = akida_npu_setup(eng);
-	if (ret)
-		return ret;
+	/* Unknown silicon: no NPU register is written, no job ever runs. */
+	if (adev->model_iface) {
+		ret = akida_npu_setup(eng);
+		if (ret)
+			return ret;
+	}
 
 	/* Optional: without it scattered buffers take one list per segment pair. */
 	eng->stage_size = min_t(size_t, READ_ONCE(stage_kib), SZ_64M / SZ_1K) * SZ_1K;
@@ -1182,12 +1185,13 @@ int akida_job_init(struct akida_dev *adev)
 
 	t = kthread_run(akida_worker, eng, "akida%d-job", adev->minor);
 	if (IS_ERR(t)) {
-		npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
+		if (adev->model_iface)
+			npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
 		akida_job_free_stage(eng);
 		return PTR_ERR(t);
 	}
 	eng->worker = t;
-	WRITE_ONCE(eng->irq_ready, true);
+	WRITE_ONCE(eng->irq_ready, adev->model_iface);
 	return 0;
 }
 
@@ -1220,7 +1224,7 @@ void akida_job_fini(struct akida_dev *adev)
 	eng->reset_result = -ENODEV;
 	complete_all(&eng->reset_done);
 
-	if (!akida_dev_enter(adev, &idx)) {
+	if (adev->model_iface && !akida_dev_enter(adev, &idx)) {
 		npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
 		npu_wr(eng, AKIDA_NPU_CONTROL, 0);
 		akida_dev_exit(adev, idx);
@@ -1722,9 +1726,11 @@ void akida_job_get_info(struct akida_dev *adev, struct akida_info *info)
 	struct akida_job_engine *eng = &adev->job;
 
 	memset(info, 0, sizeof(*info));
-	info->caps = AKIDA_CAP_JOBS | AKIDA_CAP_WEIGHT_UPDATE | AKIDA_CAP_BATCH |
-		     AKIDA_CAP_CLOCK_MODE | AKIDA_CAP_RESET;
-	if (eng->npu_irq)
+	info->caps = AKIDA_CAP_RESET;
+	if (adev->model_iface)
+		info->caps |= AKIDA_CAP_JOBS | AKIDA_CAP_WEIGHT_UPDATE | AKIDA_CAP_BATCH |
+			      AKIDA_CAP_CLOCK_MODE;
+	if (adev->model_iface && eng->npu_irq)
 		info->caps |= AKIDA_CAP_NPU_IRQ;
 	if (device_iommu_mapped(&adev->pdev->dev))
 		info->caps |= AKIDA_CAP_IOMMU;
