@@ -216,7 +216,7 @@ static void akd_edma_finish(AkdState *s, int dir, int ch, uint32_t result)
 		c->deadline += c->modeled_ns;
 	else
 		c->deadline = now;
-	c->deadline += akd_completion_delay_ns(s);
+	c->deadline += c->stall_ns + akd_completion_delay_ns(s);
 	if (c->deadline <= now)
 		akd_edma_complete(s, dir, ch);
 	else
@@ -248,6 +248,12 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 	uint8_t *el;
 	int t;
 
+	if (c->fault_db) {
+		c->fault_db = false;
+		akd_edma_abort(s, dir, ch, akd_fault_dma_kind(s),
+			       "injected doorbell fault");
+		return false;
+	}
 	if (!(c->ctrl1 & EDMA_LLE)) {
 		/* Single block: the channel registers are the one element. */
 		if (c->elements) {
@@ -340,6 +346,7 @@ data:
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: eDMA %s channel %d: element of 0 bytes\n",
 			      akd_dir_name[dir], ch);
+	c->stall_ns += akd_fault_stall_ns(s, dir, ch);
 	c->elem_active = true;
 	return true;
 }
@@ -515,6 +522,8 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 	c->elements = 0;
 	c->bytes = 0;
 	c->modeled_ns = 0;
+	c->stall_ns = 0;
+	c->fault_db = akd_fault_doorbell(s, dir, ch);
 	c->result = EDMA_RES_DONE;
 	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	akd_ch_set_cs(c, EDMA_CS_RUNNING);
@@ -677,6 +686,7 @@ void akd_edma_write(AkdState *s, uint32_t off, uint32_t val)
 {
 	AkdEdma *e = &s->edma;
 
+	akd_link_charge(s, AKD_CNT_WR_EDMA, 1);
 	switch (off) {
 	case EDMA_ARB_PRIOR:		e->arb_prior = val; return;
 	case EDMA_WR_ENGINE_EN:		akd_edma_engine_en(s, AKD_WR, val); return;
@@ -825,7 +835,7 @@ void akd_edma_resume(AkdState *s)
 
 static const VMStateDescription vmstate_akd_edma_chan = {
 	.name = "akd1000-edma-chan",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32(ctrl1, AkdEdmaChan),
@@ -850,13 +860,15 @@ static const VMStateDescription vmstate_akd_edma_chan = {
 		VMSTATE_UINT32(cur_ctrl, AkdEdmaChan),
 		VMSTATE_UINT32(result, AkdEdmaChan),
 		VMSTATE_INT64(deadline, AkdEdmaChan),
+		VMSTATE_UINT64_V(stall_ns, AkdEdmaChan, 2),
+		VMSTATE_BOOL_V(fault_db, AkdEdmaChan, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };
 
 const VMStateDescription vmstate_akd_edma = {
 	.name = "akd1000-edma",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32(arb_prior, AkdEdma),

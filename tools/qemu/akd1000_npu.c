@@ -15,6 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "migration/vmstate.h"
 #include "akd1000.h"
@@ -33,6 +34,8 @@
 
 /* Command interface [model]. */
 #define NPU_VERSION		0x0004
+#define NPU_IFACE_MAGIC		0x000c
+#define  NPU_IFACE_MAGIC_VALUE	0x31504b41u	/* "AKP1" */
 #define  NPU_VERSION_VALUE	0x00010000u
 #define NPU_STATUS		0x0008
 #define  NPU_STATUS_READY	(1u << 0)
@@ -376,6 +379,14 @@ static bool akd_infer_one(AkdState *s, uint32_t idx, uint8_t *a, uint8_t *b)
 
 /* ---- Command life cycle ----------------------------------------------------- */
 
+static void akd_npu_msi(AkdState *s)
+{
+	AkdNpu *n = &s->npu;
+
+	if (akd_post_imwr(s, n->imwr_addr, n->imwr_data, "NPU"))
+		akd_link_charge(s, AKD_CNT_NPU_IMWR, 1);
+}
+
 static void akd_npu_complete(AkdState *s)
 {
 	AkdNpu *n = &s->npu;
@@ -416,7 +427,20 @@ static void akd_npu_complete(AkdState *s)
 	akd_link_charge(s, AKD_CNT_NPU_BUSY_NS, MAX(now - n->started, 0));
 	n->irq_status |= irq;
 	if ((n->irq_enable & irq) && !akd_fault_drop_irq(s))
-		akd_post_imwr(s, n->imwr_addr, n->imwr_data, "NPU");
+		akd_npu_msi(s);
+}
+
+/* FAULT_NPU_STALE: IRQ_STATUS bits with no command behind them. */
+void akd_npu_stale_irq(AkdState *s, uint32_t bits)
+{
+	AkdNpu *n = &s->npu;
+
+	bits &= NPU_IRQ_ALL;
+	if (!s->model_iface || !bits)
+		return;
+	n->irq_status |= bits;
+	if (n->irq_enable & bits)
+		akd_npu_msi(s);
 }
 
 static void akd_npu_timer(void *opaque)
@@ -480,7 +504,7 @@ static void akd_npu_start(AkdState *s, uint32_t cmd, uint64_t ns)
 	n->computed = false;
 	n->started = now;
 	n->deadline = (s->timing_modeled ? now + ns : now) +
-		      akd_completion_delay_ns(s);
+		      akd_completion_delay_ns(s) + akd_fault_npu_delay_ns(s);
 	n->status = (n->status & ~NPU_STATUS_ERROR) | NPU_STATUS_BUSY;
 	qemu_bh_schedule(n->bh);
 }
@@ -591,6 +615,29 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 
 /* ---- Registers ------------------------------------------------------------------ */
 
+/*
+ * The identity registers [probed] (HARDWARE.md section 4): every other
+ * offset of the NPU range, IFACE_MAGIC included, belongs to the [model]
+ * command interface for the write counters and the model-iface property.
+ */
+static bool akd_npu_is_ident(uint32_t off)
+{
+	if (off >= NPU_NP_CONFIG &&
+	    off < NPU_NP_CONFIG + AKD_NP_COUNT * AKD_NP_CONFIG_SIZE)
+		return true;
+	if (off >= NPU_NP_ENABLE && off < NPU_NP_ENABLE + 4 * AKD_NP_ENABLE_WORDS)
+		return true;
+	switch (off) {
+	case NPU_DEVICE_ID:
+	case NPU_NP_COUNT:
+	case NPU_SRAM_REGION_0:
+	case NPU_SRAM_REGION_1:
+	case NPU_DMA_MESH_CONFIG:
+		return true;
+	}
+	return false;
+}
+
 uint32_t akd_npu_read(AkdState *s, uint32_t off)
 {
 	AkdNpu *n = &s->npu;
@@ -600,10 +647,14 @@ uint32_t akd_npu_read(AkdState *s, uint32_t off)
 		return ldl_le_p(n->np_config + ((off - NPU_NP_CONFIG) & ~3u));
 	if (off >= NPU_NP_ENABLE && off < NPU_NP_ENABLE + 4 * AKD_NP_ENABLE_WORDS)
 		return n->np_enable[(off - NPU_NP_ENABLE) / 4];
+	/* Without the [model] interface the rest is unknown silicon. */
+	if (!s->model_iface && !akd_npu_is_ident(off))
+		return 0;
 
 	switch (off) {
 	case NPU_DEVICE_ID:	return NPU_DEVICE_ID_VALUE;
 	case NPU_VERSION:	return NPU_VERSION_VALUE;
+	case NPU_IFACE_MAGIC:	return NPU_IFACE_MAGIC_VALUE;
 	case NPU_NP_COUNT:	return AKD_NP_COUNT;
 	case NPU_SRAM_REGION_0:	return AKD_NP_COUNT * AKD_NP_SRAM_BYTES;
 	case NPU_SRAM_REGION_1:	return 0;
@@ -654,6 +705,17 @@ void akd_npu_write(AkdState *s, uint32_t off, uint32_t val)
 {
 	AkdNpu *n = &s->npu;
 
+	if (akd_npu_is_ident(off)) {
+		akd_link_charge(s, AKD_CNT_WR_NPU_IDENT, 1);
+	} else {
+		akd_link_charge(s, AKD_CNT_WR_NPU_MODEL, 1);
+		if (!s->model_iface) {
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "akd1000: NPU write of 0x%x (0x%x): no "
+				      "[model] interface, ignored\n", off, val);
+			return;
+		}
+	}
 	if (off >= NPU_NP_CONFIG &&
 	    off < NPU_NP_CONFIG + sizeof(n->np_config)) {
 		stl_le_p(n->np_config + ((off - NPU_NP_CONFIG) & ~3u), val);
@@ -710,6 +772,7 @@ void akd_npu_write(AkdState *s, uint32_t off, uint32_t val)
 	case NPU_INFER_START:	akd_npu_infer_start(s, val); return;
 	case NPU_DEVICE_ID:
 	case NPU_VERSION:
+	case NPU_IFACE_MAGIC:
 	case NPU_STATUS:
 	case NPU_NP_COUNT:
 	case NPU_SRAM_REGION_0:
@@ -784,6 +847,15 @@ int akd_npu_post_load(AkdState *s)
 	uint32_t nl;
 	AkdLayer *l;
 
+	/* Values that index tables or select code paths come from the stream. */
+	if (n->clock_mode > 2 || n->cmd > AKD_NPU_INFER ||
+	    (n->cmd == AKD_NPU_INFER &&
+	     (n->batch > NPU_MAX_BATCH || n->done_inputs > n->batch))) {
+		error_report("akd1000: migration stream: invalid NPU state "
+			     "(clock mode %u, command %u, batch %u/%u)",
+			     n->clock_mode, n->cmd, n->done_inputs, n->batch);
+		return -EINVAL;
+	}
 	g_free(n->layers);
 	n->layers = NULL;
 	n->nlayers = 0;
