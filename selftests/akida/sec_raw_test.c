@@ -343,7 +343,7 @@ static int try_other_file(const struct ctx *c)
 	/* Another file: refused, whole or in part. */
 	FAIL_IF(pread(b, back, sizeof(back), addr) != -1 || errno != EACCES);
 	FAIL_IF(pwrite(b, buf, sizeof(buf), addr) != -1 || errno != EACCES);
-	FAIL_IF(pwrite(b, buf, sizeof(buf), addr - 128) != -1 || errno != EACCES);
+	FAIL_IF(pwrite(b, buf, sizeof(buf), addr + 4096 - 128) != -1 || errno != EACCES);
 	FAIL_IF(pwrite(b, buf, sizeof(buf), addr + 4096 - 1) != -1 || errno != EACCES);
 	FAIL_IF(aj_dma1(b, AKIDA_DIR_FROM_DEVICE, back, addr, sizeof(back)) != -EINVAL);
 	FAIL_IF(aj_dma1(b, AKIDA_DIR_TO_DEVICE, buf, addr, sizeof(buf)) != -EINVAL);
