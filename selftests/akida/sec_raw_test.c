@@ -193,29 +193,47 @@ static int member_open(const struct ctx *c)
 
 /* ---- routes into host memory ---- */
 
-/* NPU_IMWR_* + IRQ_ENABLE + a failing MODEL_LOAD by pwrite (an eDMA write). */
+/*
+ * NPU_IMWR_* + IRQ_ENABLE + a failing MODEL_LOAD by pwrite (an eDMA write).
+ * Every step is tried even when one was wrongly accepted, so that a driver
+ * that lets them through has the chip overwrite the canary.
+ */
 static int try_pwrite_npu_imwr(const struct ctx *c)
 {
+	static const uint32_t regs[] = { NPU_IMWR_LO, NPU_IMWR_HI, NPU_IMWR_DATA,
+					 NPU_IRQ_ENABLE, NPU_MODEL_ADDR, NPU_MODEL_SIZE,
+					 NPU_MODEL_LOAD };
+	uint32_t vals[] = { (uint32_t)c->canary_pa, (uint32_t)(c->canary_pa >> 32), 0xdead,
+			    7, 0x30000000, 64, 1 };
 	int fd = member_open(c);
 	int want = c->iface ? -EPERM : 0;
+	unsigned int i;
+	int bad = 0;
 
 	FAIL_IF(fd < 0);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_IMWR_LO, (uint32_t)c->canary_pa) != want);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_IMWR_HI, (uint32_t)(c->canary_pa >> 32)) != want);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_IMWR_DATA, 0xdead) != want);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_IRQ_ENABLE, 7) != want);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_MODEL_ADDR, 0x30000000) != want);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_MODEL_SIZE, 64) != want);
-	FAIL_IF(wr32(fd, AKT_NPU + NPU_MODEL_LOAD, 1) != want);
+	for (i = 0; i < sizeof(regs) / sizeof(regs[0]); i++) {
+		int ret = wr32(fd, AKT_NPU + regs[i], vals[i]);
+
+		if (ret != want) {
+			fprintf(stderr, "# pwrite of NPU register %#x: %d, expected %d\n",
+				regs[i], ret, want);
+			bad = __LINE__;
+		}
+	}
 	/* One write across the block, as a larger pwrite. */
 	if (c->iface) {
-		uint32_t blk[4] = { (uint32_t)c->canary_pa, (uint32_t)(c->canary_pa >> 32),
-				    0xdead, 0 };
+		uint32_t blk[4] = { 7, (uint32_t)c->canary_pa, (uint32_t)(c->canary_pa >> 32),
+				    0xdead };
 
-		FAIL_IF(pwrite(fd, blk, sizeof(blk), AKT_NPU + 0x20) != -1 || errno != EPERM);
+		if (pwrite(fd, blk, sizeof(blk), AKT_NPU + NPU_IRQ_ENABLE) != -1 ||
+		    errno != EPERM) {
+			fprintf(stderr, "# pwrite across NPU_IMWR_* not refused\n");
+			bad = __LINE__;
+		}
 	}
+	usleep(50 * 1000);
 	close(fd);
-	return 0;
+	return bad;
 }
 
 TEST_F(sec, pwrite_npu_imwr)
@@ -224,43 +242,56 @@ TEST_F(sec, pwrite_npu_imwr)
 	EXPECT_EQ(-1, canary_changed(&self->c));
 }
 
-/* The same registers through a BAR0 mapping. */
+/* The same registers through a BAR0 mapping, the attack carried out if let through. */
 static int try_mmap_npu_imwr(const struct ctx *c)
 {
 	long psz = sysconf(_SC_PAGESIZE);
 	int fd = member_open(c);
 	volatile uint32_t *r;
+	int bad = 0;
 	void *m;
 
 	FAIL_IF(fd < 0);
 	FAIL_IF(mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) != MAP_FAILED ||
 		errno != EINVAL);
 	m = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
-	if (c->iface) {
-		FAIL_IF(m != MAP_FAILED || errno != EPERM);
+	if (c->iface && m != MAP_FAILED) {
+		fprintf(stderr, "# writable mapping over the NPU command registers granted\n");
+		bad = __LINE__;
+	} else if (c->iface) {
+		FAIL_IF(errno != EPERM);
 		m = mmap(NULL, psz, PROT_READ, MAP_SHARED, fd, 0);
 		FAIL_IF(m == MAP_FAILED);
-		FAIL_IF(!mprotect(m, psz, PROT_READ | PROT_WRITE) || errno != EACCES);
-		r = m;
-		FAIL_IF(r[0] != AKT_DEVICE_ID);
-		FAIL_IF(r[NPU_IFACE_MAGIC / 4] != IFACE_MAGIC_VALUE);
-		munmap(m, psz);
-	} else {
-		/* Unknown silicon: BrainChip's writable mapping; no IMWr there. */
-		FAIL_IF(m == MAP_FAILED);
-		r = m;
-		FAIL_IF(r[0] != AKT_DEVICE_ID);
+		if (!mprotect(m, psz, PROT_READ | PROT_WRITE)) {
+			fprintf(stderr, "# mprotect() made the command registers writable\n");
+			bad = __LINE__;
+		} else {
+			FAIL_IF(errno != EACCES);
+		}
+	}
+	FAIL_IF(m == MAP_FAILED);
+	r = m;
+	FAIL_IF(r[0] != AKT_DEVICE_ID);
+	if (bad || !c->iface) {
+		/* Let through (or unknown silicon, where there is no IMWr): try. */
 		r[NPU_IMWR_LO / 4] = (uint32_t)c->canary_pa;
 		r[NPU_IMWR_HI / 4] = (uint32_t)(c->canary_pa >> 32);
+		r[NPU_IMWR_DATA / 4] = 0xdead;
 		r[NPU_IRQ_ENABLE / 4] = 7;
-		munmap(m, psz);
+		r[NPU_MODEL_ADDR / 4] = 0x30000000;
+		r[NPU_MODEL_SIZE / 4] = 64;
+		r[NPU_MODEL_LOAD / 4] = 1;
+		usleep(50 * 1000);
+	} else {
+		FAIL_IF(r[NPU_IFACE_MAGIC / 4] != IFACE_MAGIC_VALUE);
 	}
+	munmap(m, psz);
 	/* Pages beyond the command registers (the NP windows) map writable. */
 	m = mmap(NULL, psz, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0xe000);
 	FAIL_IF(m == MAP_FAILED);
 	munmap(m, psz);
 	close(fd);
-	return 0;
+	return bad;
 }
 
 TEST_F(sec, mmap_npu_imwr)
