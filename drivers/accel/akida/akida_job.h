@@ -218,7 +218,6 @@ struct akida_mem *akida_mem_lookup(struct akida_file *af, u64 addr, u64 len);
 void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len);
 int akida_job_init(struct akida_dev *adev);
 void akida_job_fini(struct akida_dev *adev);
-void akida_job_irq(struct akida_dev *adev);
 int akida_job_open(struct akida_file *af);
 void akida_job_release(struct akida_file *af);
 __poll_t akida_poll(struct file *filp, struct poll_table_struct *wait);
@@ -234,7 +233,12 @@ int akida_job_wait(struct akida_file *af, struct akida_job_wait *args);
 void akida_job_get_stats(struct akida_file *af, struct akida_stats *st);
 void akida_job_get_info(struct akida_dev *adev, struct akida_info *info);
 int akida_job_reset(struct akida_dev *adev);
+
+/* akida_npu.c */
+void akida_job_irq(struct akida_dev *adev);
 int akida_job_set_clock(struct akida_dev *adev, u32 mode);
+
+/* akida_dma.c */
 int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
 		     unsigned int count);
 
