@@ -216,7 +216,7 @@ static void akd_edma_finish(AkdState *s, int dir, int ch, uint32_t result)
 		c->deadline += c->modeled_ns;
 	else
 		c->deadline = now;
-	c->deadline += akd_completion_delay_ns(s);
+	c->deadline += c->stall_ns + akd_completion_delay_ns(s);
 	if (c->deadline <= now)
 		akd_edma_complete(s, dir, ch);
 	else
@@ -248,6 +248,12 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 	uint8_t *el;
 	int t;
 
+	if (c->fault_db) {
+		c->fault_db = false;
+		akd_edma_abort(s, dir, ch, akd_fault_dma_kind(s),
+			       "injected doorbell fault");
+		return false;
+	}
 	if (!(c->ctrl1 & EDMA_LLE)) {
 		/* Single block: the channel registers are the one element. */
 		if (c->elements) {
@@ -340,6 +346,7 @@ data:
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: eDMA %s channel %d: element of 0 bytes\n",
 			      akd_dir_name[dir], ch);
+	c->stall_ns += akd_fault_stall_ns(s, dir, ch);
 	c->elem_active = true;
 	return true;
 }
@@ -352,8 +359,21 @@ static int64_t akd_edma_move(AkdState *s, int dir, int ch, uint64_t budget)
 {
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
 	uint32_t n = MIN(MIN((uint64_t)c->cur_left, AKD_EDMA_CHUNK), budget);
+	uint64_t axi = dir == AKD_WR ? c->cur_src : c->cur_dst;
 	uint8_t *buf = s->edma.bounce;
+	uint32_t off;
 
+	/*
+	 * Register targets take whole aligned words (the element was checked
+	 * to be made of them): never split one at the end of a budget; the
+	 * next bottom half moves it.
+	 */
+	if (c->cur_left && akd_axi_decode(s, axi, 4, &off) != AKD_AXI_LPDDR &&
+	    akd_axi_decode(s, axi, 4, &off) != AKD_AXI_SRAM) {
+		n &= ~3u;
+		if (!n)
+			return 0;
+	}
 	if (n) {
 		if (dir == AKD_WR) {
 			if (!akd_axi_read(s, c->cur_src, buf, n)) {
@@ -458,6 +478,8 @@ static void akd_edma_bh(void *opaque)
 			n = akd_edma_move(s, dir, ch, slice);
 			if (n < 0)
 				break;
+			if (!n && c->elem_active)
+				break;	/* a register word waits for a new budget */
 			slice -= n;
 		}
 		if (c->walking)
@@ -515,6 +537,8 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 	c->elements = 0;
 	c->bytes = 0;
 	c->modeled_ns = 0;
+	c->stall_ns = 0;
+	c->fault_db = akd_fault_doorbell(s, dir, ch);
 	c->result = EDMA_RES_DONE;
 	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	akd_ch_set_cs(c, EDMA_CS_RUNNING);
@@ -677,6 +701,7 @@ void akd_edma_write(AkdState *s, uint32_t off, uint32_t val)
 {
 	AkdEdma *e = &s->edma;
 
+	akd_link_charge(s, AKD_CNT_WR_EDMA, 1);
 	switch (off) {
 	case EDMA_ARB_PRIOR:		e->arb_prior = val; return;
 	case EDMA_WR_ENGINE_EN:		akd_edma_engine_en(s, AKD_WR, val); return;
@@ -825,7 +850,7 @@ void akd_edma_resume(AkdState *s)
 
 static const VMStateDescription vmstate_akd_edma_chan = {
 	.name = "akd1000-edma-chan",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32(ctrl1, AkdEdmaChan),
@@ -850,13 +875,15 @@ static const VMStateDescription vmstate_akd_edma_chan = {
 		VMSTATE_UINT32(cur_ctrl, AkdEdmaChan),
 		VMSTATE_UINT32(result, AkdEdmaChan),
 		VMSTATE_INT64(deadline, AkdEdmaChan),
+		VMSTATE_UINT64_V(stall_ns, AkdEdmaChan, 2),
+		VMSTATE_BOOL_V(fault_db, AkdEdmaChan, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };
 
 const VMStateDescription vmstate_akd_edma = {
 	.name = "akd1000-edma",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32(arb_prior, AkdEdma),
