@@ -30,6 +30,12 @@ static int akida_dma_entry_run(struct akida_file *af,
 			      u64_to_user_ptr(ent->user_ptr), ent->dev_addr,
 			      ent->size);
 	akida_dev_exit(adev, idx);
+	/*
+	 * And again now that the write is over: a job that loaded the program
+	 * while the write was under way took a torn image for the new one.
+	 */
+	if (to_dev)
+		akida_job_invalidate(&adev->job, ent->dev_addr, ent->size);
 	if (done > 0)
 		akida_count_bytes(&adev->job, &af->job, to_dev, done);
 	if (done < 0)

@@ -323,6 +323,12 @@ static int akida_xfer_staged(struct akida_job_engine *eng,
 	size_t n;
 	int idx, ret = 0;
 
+	/* A wedged channel may still write the staging buffer. */
+	if (eng->stage_held) {
+		if (akida_dma_wedged(adev))
+			return -EIO;
+		eng->stage_held = false;
+	}
 	sg_init_table(&sg, 1);
 	while (!ret && done < x->len) {
 		n = min_t(u64, x->len - done, eng->stage_size);
@@ -338,6 +344,8 @@ static int akida_xfer_staged(struct akida_job_engine *eng,
 		ret = akida_dma_sgt(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
 				    AKIDA_DMA_FROM_DEVICE, &t, x->axi + done, n);
 		akida_dev_exit(adev, idx);
+		if (ret && akida_dma_wedged(adev))
+			eng->stage_held = true;
 		if (!ret && !to_dev &&
 		    sg_pcopy_from_buffer(x->sgt.sgl, x->sgt.orig_nents,
 					 eng->stage, n, done) != n)
@@ -378,9 +386,14 @@ static int akida_job_xfer_all(struct akida_job_engine *eng,
 					    AKIDA_DMA_FROM_DEVICE, &x->sgt, x->axi,
 					    x->len);
 			akida_dev_exit(adev, idx);
+			if (ret)
+				akida_xfer_quarantine(adev, x, to_dev);
 		}
 		if (!to_dev)
 			akida_xfer_unmap(adev, x, false);
+		/* Before and after the write: see akida_dma_entry_run(). */
+		if (to_dev)
+			akida_job_invalidate(eng, x->axi, x->len);
 		if (ret)
 			return ret;
 		akida_count_bytes(eng, &job->af->job, to_dev, x->len);
@@ -527,7 +540,6 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	npu_wr(eng, AKIDA_NPU_INPUT_SIZE, job->in_size);
 	npu_wr64(eng, AKIDA_NPU_OUTPUT_ADDR_LO, job->out_addr);
 	akida_npu_msi_sync(eng);
-	eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 	eng->run_start_ns = ktime_get_ns();
 	eng->run_deadline_ns = eng->run_start_ns +
 			       (u64)READ_ONCE(akida_npu_timeout_ms) * NSEC_PER_MSEC;
@@ -555,8 +567,15 @@ static bool akida_job_check_run(struct akida_job_engine *eng,
 	u64 now = ktime_get_ns();
 	u32 st, code = 0;
 
-	akida_npu_events(eng, now >= eng->run_deadline_ns);
-	if (!(eng->events & (AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR))) {
+	/*
+	 * Interrupt bits only woke us: INFER_STATUS (cleared by INFER_START)
+	 * decides, so a stale INFER_DONE cannot finish this batch.
+	 */
+	akida_npu_events(eng);
+	eng->events = 0;
+	st = npu_rd(eng, AKIDA_NPU_INFER_STATUS);
+	if (st == U32_MAX ||
+	    !(st & (AKIDA_NPU_INFER_STATUS_DONE | AKIDA_NPU_INFER_STATUS_ERROR))) {
 		if (now < eng->run_deadline_ns)
 			return false;
 		dev_warn(&eng->adev->dev, "job %llu: NPU batch timed out\n",
@@ -566,18 +585,20 @@ static bool akida_job_check_run(struct akida_job_engine *eng,
 		akida_job_complete(eng, job, -ETIMEDOUT, AKIDA_STEP_RUN, 0);
 		return true;
 	}
-	st = npu_rd(eng, AKIDA_NPU_INFER_STATUS);
 	job->inputs_done = FIELD_GET(AKIDA_NPU_INFER_STATUS_COUNT, st);
 	akida_job_count_npu(eng, job, ktime_get_ns() - eng->run_start_ns, 0, 0,
 			    job->inputs_done);
-	if ((eng->events & AKIDA_NPU_IRQ_ERROR) ||
-	    (st & AKIDA_NPU_INFER_STATUS_ERROR)) {
+	if (st & AKIDA_NPU_INFER_STATUS_ERROR) {
 		code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
-		eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, code);
 		return true;
 	}
-	eng->events &= ~AKIDA_NPU_IRQ_INFER_DONE;
+	if (job->inputs_done != job->batch) {
+		dev_warn(&eng->adev->dev, "job %llu: NPU done after %u of %u inputs\n",
+			 job->id, job->inputs_done, job->batch);
+		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, 0);
+		return true;
+	}
 	spin_lock(&eng->lock);
 	job->state = AKIDA_JS_RAN;
 	spin_unlock(&eng->lock);
@@ -800,13 +821,14 @@ int akida_job_init(struct akida_dev *adev)
  * akida_job_fini() - stop the job engine; fail every job with -ENODEV.
  * @adev: The device.
  *
- * Open files keep working afterwards for everything that does not need the
+ * Touches no register: remove quiesces the NPU with akida_npu_quiesce()
+ * once no one else can (the device is gone by then). Open files keep working
+ * afterwards for everything that does not need the
  * device (waiting for their failed jobs, freeing memory, closing).
  */
 void akida_job_fini(struct akida_dev *adev)
 {
 	struct akida_job_engine *eng = &adev->job;
-	int idx;
 
 	spin_lock(&eng->lock);
 	eng->stop = true;
@@ -820,16 +842,22 @@ void akida_job_fini(struct akida_dev *adev)
 
 	/* The worker is gone: the pipeline and the queues are ours. */
 	akida_job_fail_all(eng, -ENODEV);
-	akida_job_free_stage(eng);
 	/* A reset caller still waiting gets its answer. */
 	eng->reset_result = -ENODEV;
 	complete_all(&eng->reset_done);
+}
 
-	if (!akida_dev_enter(adev, &idx)) {
-		npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
-		npu_wr(eng, AKIDA_NPU_CONTROL, 0);
-		akida_dev_exit(adev, idx);
-	}
+/**
+ * akida_job_cleanup() - free the job engine's DMA memory.
+ * @adev: The device.
+ *
+ * Context: remove, after akida_job_fini(), akida_npu_quiesce() and
+ * akida_edma_fini() (bus mastering is off: nothing writes the staging
+ * buffer any more).
+ */
+void akida_job_cleanup(struct akida_dev *adev)
+{
+	akida_job_free_stage(&adev->job);
 }
 
 /**
@@ -979,6 +1007,64 @@ static int akida_job_ref_all(struct akida_file *af, struct akida_job *job)
 	return ret;
 }
 
+/*
+ * Map @job's inputs and queue it. On failure its resources are dropped here
+ * (so that nothing stays mapped once the caller leaves the guard).
+ * Context: inside akida_dev_enter().
+ */
+static int akida_job_queue(struct akida_file *af, struct akida_job *job,
+			   bool prog)
+{
+	struct akida_dev *adev = af->adev;
+	struct akida_job_engine *eng = &adev->job;
+	struct akida_job_file *jf = &af->job;
+	unsigned int i;
+	u64 limit;
+	int ret = 0;
+
+	for (i = 0; !ret && i < job->n_in; i++)
+		ret = akida_xfer_map(adev, &job->xfers[i], true);
+	if (ret) {
+		akida_job_put_resources(eng, job);
+		return ret;
+	}
+
+	limit = (u64)READ_ONCE(max_pinned_mb) << 20;
+	spin_lock(&eng->lock);
+	if (eng->stop) {
+		ret = -ENODEV;
+	} else if (jf->outstanding >= READ_ONCE(max_file_jobs)) {
+		ret = -EAGAIN;
+	} else if (jf->counters.pinned_bytes + job->pinned > limit) {
+		ret = job->pinned > limit ? -E2BIG : -EAGAIN;
+	} else {
+		job->id = eng->next_id++;
+		job->state = AKIDA_JS_QUEUED;
+		list_add_tail(&job->node, &jf->queue);
+		list_add_tail(&job->file_node, &jf->jobs);
+		if (list_empty(&jf->rr_node))
+			list_add_tail(&jf->rr_node, &eng->rr);
+		if (prog) {
+			jf->prog_addr = job->prog_addr;
+			jf->prog_size = job->prog_size;
+		}
+		jf->outstanding++;
+		jf->in_flight++;
+		eng->counters.jobs_submitted++;
+		jf->counters.jobs_submitted++;
+		eng->counters.jobs_pending++;
+		jf->counters.jobs_pending++;
+		eng->counters.pinned_bytes += job->pinned;
+		jf->counters.pinned_bytes += job->pinned;
+	}
+	spin_unlock(&eng->lock);
+	if (ret) {
+		dev_dbg(&adev->dev, "submit: refused: %d\n", ret);
+		akida_job_put_resources(eng, job);
+	}
+	return ret;
+}
+
 /**
  * akida_job_submit() - AKIDA_IOCTL_JOB_SUBMIT.
  * @af: The file.
@@ -995,8 +1081,7 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 	bool wts = args->flags & AKIDA_JOB_WEIGHTS;
 	struct akida_job *job;
 	unsigned int i;
-	u64 limit;
-	int ret;
+	int idx, ret;
 
 	if (args->flags & ~AKIDA_JOB_FLAGS_ALL || args->pad) {
 		dev_dbg(&adev->dev, "submit: bad flags %#x or padding\n", args->flags);
@@ -1091,40 +1176,20 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 	if (ret)
 		goto err_free;
 
-	limit = (u64)READ_ONCE(max_pinned_mb) << 20;
-	spin_lock(&eng->lock);
-	if (eng->stop) {
-		ret = -ENODEV;
-	} else if (jf->outstanding >= READ_ONCE(max_file_jobs)) {
-		ret = -EAGAIN;
-	} else if (jf->counters.pinned_bytes + job->pinned > limit) {
-		ret = job->pinned > limit ? -E2BIG : -EAGAIN;
-	} else {
-		job->id = eng->next_id++;
-		job->state = AKIDA_JS_QUEUED;
-		list_add_tail(&job->node, &jf->queue);
-		list_add_tail(&job->file_node, &jf->jobs);
-		if (list_empty(&jf->rr_node))
-			list_add_tail(&jf->rr_node, &eng->rr);
-		if (prog) {
-			jf->prog_addr = job->prog_addr;
-			jf->prog_size = job->prog_size;
-		}
-		jf->outstanding++;
-		jf->in_flight++;
-		eng->counters.jobs_submitted++;
-		jf->counters.jobs_submitted++;
-		eng->counters.jobs_pending++;
-		jf->counters.jobs_pending++;
-		eng->counters.pinned_bytes += job->pinned;
-		jf->counters.pinned_bytes += job->pinned;
-		args->job_id = job->id;
-	}
-	spin_unlock(&eng->lock);
-	if (ret) {
-		dev_dbg(&adev->dev, "submit: refused: %d\n", ret);
+	/*
+	 * The user pages are pinned (every fault taken) outside the guard;
+	 * mapping and queueing happen inside it, so that remove either waits
+	 * for us or we see the device gone, and nothing is mapped for a device
+	 * that is already unbound.
+	 */
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
 		goto err_free;
-	}
+	ret = akida_job_queue(af, job, prog);
+	akida_dev_exit(adev, idx);
+	if (ret)
+		goto err_free;
+	args->job_id = job->id;
 	wake_up(&eng->worker_wq);
 	return 0;
 

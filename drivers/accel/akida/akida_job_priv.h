@@ -112,12 +112,14 @@ void akida_xfer_unmap(struct akida_dev *adev, struct akida_xfer *x, bool to_dev)
 void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
 			bool to_dev);
 int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x, bool to_dev);
+void akida_xfer_quarantine(struct akida_dev *adev, struct akida_xfer *x,
+			   bool to_dev);
 int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
 			u64 uptr, unsigned int count, bool to_dev,
 			unsigned int first);
 
 /* akida_npu.c */
-void akida_npu_events(struct akida_job_engine *eng, bool mmio);
+void akida_npu_events(struct akida_job_engine *eng);
 bool akida_worker_interrupted(struct akida_job_engine *eng);
 void akida_worker_nap(struct akida_job_engine *eng, u64 ns);
 u64 akida_npu_poll_ns(struct akida_job_engine *eng);

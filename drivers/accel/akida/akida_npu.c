@@ -31,15 +31,20 @@ MODULE_PARM_DESC(npu_timeout_ms,
 /* Bound on the NPU coming out of CONTROL.RESET. */
 #define AKIDA_NPU_RESET_US	100000
 
-/* Collect NPU interrupt bits: latched by the handler, or read here. */
-void akida_npu_events(struct akida_job_engine *eng, bool mmio)
+/*
+ * Collect NPU interrupt bits. IRQ_STATUS has one consumer: the interrupt
+ * handler when NPU interrupts are on (it latches the bits for us), else the
+ * worker, here. The bits only say that something may have finished: the
+ * worker decides from STATUS.BUSY and INFER_STATUS, never from them alone,
+ * so a stale bit cannot complete a later command.
+ */
+void akida_npu_events(struct akida_job_engine *eng)
 {
 	u32 st;
 
 	eng->events |= atomic_xchg(&eng->irq_status, 0);
-	if (!mmio && eng->npu_irq && !eng->poll_now)
+	if (eng->npu_irq)
 		return;
-	eng->poll_now = false;
 	st = npu_rd(eng, AKIDA_NPU_IRQ_STATUS);
 	if (st == U32_MAX)	/* the device does not answer */
 		return;
@@ -58,14 +63,10 @@ bool akida_worker_interrupted(struct akida_job_engine *eng)
 /* Sleep until an NPU interrupt, an interruption, or @ns have passed. */
 void akida_worker_nap(struct akida_job_engine *eng, u64 ns)
 {
-	long ret;
-
-	ret = wait_event_interruptible_hrtimeout(eng->worker_wq,
-						 atomic_read(&eng->irq_status) ||
-						 akida_worker_interrupted(eng),
-						 ns_to_ktime(ns));
-	if (ret == -ETIME)
-		eng->poll_now = true;
+	wait_event_interruptible_hrtimeout(eng->worker_wq,
+					   atomic_read(&eng->irq_status) ||
+					   akida_worker_interrupted(eng),
+					   ns_to_ktime(ns));
 }
 
 u64 akida_npu_poll_ns(struct akida_job_engine *eng)
@@ -94,8 +95,10 @@ void akida_npu_msi_sync(struct akida_job_engine *eng)
 }
 
 /*
- * Run one synchronous NPU command (MODEL_LOAD or WEIGHT_UPDATE) and wait for
- * MODEL_DONE or ERROR, bounded by npu_timeout_ms.
+ * Run one synchronous NPU command (MODEL_LOAD or WEIGHT_UPDATE) and wait,
+ * bounded by npu_timeout_ms, until STATUS says it is over (BUSY clear; the
+ * command set BUSY when it was written). Interrupts only wake us: a stale
+ * MODEL_DONE cannot end the wait.
  * Return: 0, -EIO (NPU error: *code set), -ETIMEDOUT, -ECANCELED (reset or
  * removal requested).
  */
@@ -103,33 +106,26 @@ int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 {
 	u64 start = ktime_get_ns();
 	u64 deadline = start + (u64)READ_ONCE(akida_npu_timeout_ms) * NSEC_PER_MSEC;
+	u32 st;
 
 	akida_npu_msi_sync(eng);
-	eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR);
 	npu_wr(eng, reg, 1);
 	for (;;) {
-		akida_npu_events(eng, false);
-		if (eng->events & (AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR))
+		akida_npu_events(eng);
+		eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR);
+		st = npu_rd(eng, AKIDA_NPU_STATUS);
+		if (st != U32_MAX && !(st & AKIDA_NPU_STATUS_BUSY))
 			break;
 		if (akida_worker_interrupted(eng))
 			return -ECANCELED;
-		if (ktime_get_ns() >= deadline) {
-			/* One last look, in case only the interrupt was lost. */
-			akida_npu_events(eng, true);
-			if (eng->events & (AKIDA_NPU_IRQ_MODEL_DONE |
-					   AKIDA_NPU_IRQ_ERROR))
-				break;
+		if (ktime_get_ns() >= deadline)
 			return -ETIMEDOUT;
-		}
 		akida_worker_nap(eng, akida_npu_poll_ns(eng));
 	}
-	if (eng->events & AKIDA_NPU_IRQ_ERROR) {
+	if (st & AKIDA_NPU_STATUS_ERROR) {
 		*code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
-		eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR |
-				 AKIDA_NPU_IRQ_INFER_DONE);
 		return -EIO;
 	}
-	eng->events &= ~AKIDA_NPU_IRQ_MODEL_DONE;
 	return 0;
 }
 
@@ -233,28 +229,48 @@ void akida_npu_recover(struct akida_job_engine *eng)
 }
 
 /**
+ * akida_npu_quiesce() - stop the NPU for good: no command, no interrupt.
+ * @adev: The device.
+ *
+ * Context: remove, after akida_job_fini() and the SRCU grace period: no one
+ * else touches the NPU; the BARs are still mapped.
+ */
+void akida_npu_quiesce(struct akida_dev *adev)
+{
+	if (akida_dev_dead(adev))
+		return;
+	iowrite32(0, adev->bar0 + AKIDA_NPU_IRQ_ENABLE);
+	iowrite32(0, adev->bar0 + AKIDA_NPU_CONTROL);
+	iowrite32(AKIDA_NPU_IRQ_ALL, adev->bar0 + AKIDA_NPU_IRQ_STATUS);
+}
+
+/**
  * akida_job_irq() - NPU part of the interrupt handler (hard-IRQ context).
  * @adev: The device.
  *
  * The vector is shared with the eDMA: read IRQ_STATUS, acknowledge what is
- * set, latch it for the worker and wake it.
+ * set, latch it for the worker and wake it. With NPU interrupts on, this is
+ * the only reader of IRQ_STATUS.
+ *
+ * Return: true if an NPU interrupt was pending.
  */
-void akida_job_irq(struct akida_dev *adev)
+bool akida_job_irq(struct akida_dev *adev)
 {
 	struct akida_job_engine *eng = &adev->job;
 	u32 st;
 
 	if (!READ_ONCE(eng->irq_ready) || !eng->npu_irq)
-		return;
+		return false;
 	st = ioread32(adev->bar0 + AKIDA_NPU_IRQ_STATUS);
 	if (st == U32_MAX)
-		return;
+		return false;
 	st &= AKIDA_NPU_IRQ_ALL;
 	if (!st)
-		return;
+		return false;
 	iowrite32(st, adev->bar0 + AKIDA_NPU_IRQ_STATUS);
 	atomic_or(st, &eng->irq_status);
 	wake_up(&eng->worker_wq);
+	return true;
 }
 
 /**

@@ -69,6 +69,22 @@ void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
 	x->pages = NULL;
 }
 
+/*
+ * The DMA of @x failed: if a wedged channel may still write it, hand its
+ * pages and mapping to the eDMA quarantine instead of releasing them.
+ */
+void akida_xfer_quarantine(struct akida_dev *adev, struct akida_xfer *x,
+			   bool to_dev)
+{
+	if (!akida_dma_quarantine(adev, &x->sgt, x->mapped,
+				  to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE,
+				  x->pages, x->npages, !to_dev))
+		return;
+	x->mapped = false;
+	x->pages = NULL;
+	x->npages = 0;
+}
+
 int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 		   bool to_dev)
 {
@@ -97,15 +113,11 @@ int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 	if (ret)
 		goto err;
 	/*
-	 * Inputs are mapped now. Outputs are mapped by the worker around their
-	 * DMA only: two jobs may name the same host output buffer, and
-	 * overlapping device-writable mappings must not be live at once.
+	 * Inputs are mapped by submit, inside the device guard. Outputs are
+	 * mapped by the worker around their DMA only: two jobs may name the
+	 * same host output buffer, and overlapping device-writable mappings
+	 * must not be live at once.
 	 */
-	if (to_dev) {
-		ret = akida_xfer_map(adev, x, true);
-		if (ret)
-			goto err;
-	}
 	return 0;
 err:
 	akida_xfer_release(adev, x, to_dev);
