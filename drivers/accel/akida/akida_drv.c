@@ -30,7 +30,7 @@
 unsigned int akida_dma_timeout_ms = 3000;
 module_param_named(dma_timeout_ms, akida_dma_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(dma_timeout_ms,
-		 "Time a DMA list may take before its channel is stopped and reset (ms, min 10) [3000]");
+		 "Time a DMA list may take before its channel is stopped and reset (ms, 10 to 60000) [3000]");
 
 bool akida_dma_pinned;
 module_param_named(dma_pinned, akida_dma_pinned, bool, 0644);

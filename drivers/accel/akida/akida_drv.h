@@ -147,6 +147,15 @@ extern unsigned int akida_dma_timeout_ms;
 extern bool akida_dma_pinned;
 extern unsigned int akida_bounce_kib;
 
+/* dma_timeout_ms as used: at least 10 ms, at most a minute. */
+#define AKIDA_DMA_TIMEOUT_MIN_MS	10U
+#define AKIDA_DMA_TIMEOUT_MAX_MS	60000U
+static inline unsigned int akida_dma_tmo_ms(void)
+{
+	return clamp_val(READ_ONCE(akida_dma_timeout_ms),
+			 AKIDA_DMA_TIMEOUT_MIN_MS, AKIDA_DMA_TIMEOUT_MAX_MS);
+}
+
 extern const struct file_operations akida_fops;
 extern const struct attribute_group *akida_pci_groups[];
 

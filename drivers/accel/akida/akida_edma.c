@@ -28,6 +28,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/msi.h>
+#include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -740,7 +741,7 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 	}
 	dev_err_ratelimited(&adev->pdev->dev,
 			    "eDMA %s channel %u: no completion in %u ms%s; channel stopped and reset\n",
-			    r->name, ch->id, akida_dma_timeout_ms,
+			    r->name, ch->id, akida_dma_tmo_ms(),
 			    FIELD_GET(AKIDA_EDMA_INT_DONE, status) & BIT(ch->id) ?
 			    " (the transfer had finished: completion interrupt lost)" : "");
 	return -ETIMEDOUT;
@@ -755,7 +756,7 @@ static int akida_chan_wait(struct akida_edma_chan *ch)
 {
 	struct akida_edma *e = &ch->adev->edma;
 	struct akida_edma_stats *st = &e->stats[ch->dir];
-	unsigned long tmo = msecs_to_jiffies(max(akida_dma_timeout_ms, 10U));
+	unsigned long tmo = msecs_to_jiffies(akida_dma_tmo_ms());
 	enum akida_chan_state state;
 	unsigned long flags;
 	u32 err;
@@ -871,7 +872,7 @@ static struct akida_edma_chan *akida_chan_get(struct akida_dev *adev,
 	}
 	ch = &e->chan[dir][id];
 	if (ch->suspect) {
-		ret = akida_chan_settle(ch, max(akida_dma_timeout_ms, 10U));
+		ret = akida_chan_settle(ch, akida_dma_tmo_ms());
 		if (ret) {
 			akida_chan_put(ch);
 			return ERR_PTR(ret);
@@ -917,6 +918,9 @@ static int akida_chan_xfer_sgt(struct akida_edma_chan *ch, struct sg_table *sgt,
 					ret = akida_chan_run(ch, n);
 					if (ret)
 						return ret;
+					/* Between lists: a killed caller stops here. */
+					if (fatal_signal_pending(current))
+						return -EINTR;
 					n = 0;
 				}
 				ch->elems[n].host = addr;
@@ -1004,6 +1008,10 @@ static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user
 		done += cur;
 		if (!next)
 			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		b ^= 1;
 		cur = next;
 		akida_bounce_start(ch, b, axi + done, cur);
@@ -1032,6 +1040,10 @@ static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ub
 			break;
 		}
 		next = min(len - done - cur, bsz);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			next = 0;
+		}
 		if (next)
 			akida_bounce_start(ch, b ^ 1, axi + done + cur, next);
 		if (copy_to_user(ubuf + done, ch->bounce[b], cur)) {
@@ -1102,6 +1114,10 @@ static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
 		if (ret)
 			break;
 		done += n;
+		if (done < len && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 	}
 	kvfree(pages);
 	return done ? done : ret;

@@ -1359,10 +1359,12 @@ int akida_job_reset(struct akida_dev *adev)
 {
 	struct akida_job_engine *eng = &adev->job;
 	unsigned long tmo;
+	u64 ms;
 	long ret;
 
-	tmo = msecs_to_jiffies(2 * READ_ONCE(akida_npu_timeout_ms) +
-			       4 * READ_ONCE(akida_dma_timeout_ms) + 1000);
+	/* In 64 bits: npu_timeout_ms may be anything a uint holds. */
+	ms = 2ULL * READ_ONCE(akida_npu_timeout_ms) + 4ULL * akida_dma_tmo_ms() + 1000;
+	tmo = msecs_to_jiffies(min_t(u64, ms, UINT_MAX));
 	if (mutex_lock_interruptible(&eng->reset_lock))
 		return -EINTR;
 	spin_lock(&eng->lock);
