@@ -25,6 +25,9 @@
 #define IRQ_INFER	(1u << 0)
 #define IRQ_MODEL	(1u << 1)
 #define DMA_TMO_MS	1000
+/* Pages of a buffer, and the pins of others tolerated in a count. */
+#define PINS(len)	((long long)((len) / 4096))
+#define SLACK		8
 
 /* nr_foll_pin_acquired - nr_foll_pin_released from /proc/vmstat. */
 static long long pins_held(void)
@@ -165,9 +168,12 @@ TEST_F_TIMEOUT(life, late_completion_keeps_pages, 120)
 	EXPECT_EQ(-1, n);
 	EXPECT_EQ(EIO, errno);
 	EXPECT_GT(DMA_TMO_MS / 1000.0 + 2.0, akt_now() - t0);
-	/* The engine may still write them: they stay pinned. */
+	/*
+	 * The engine may still write them: they stay pinned (the counters are
+	 * system-wide: allow a few pins of others either way).
+	 */
 	held = pins_held();
-	EXPECT_LT(base, held);
+	EXPECT_LE(base + PINS(len) - SLACK, held);
 
 	/* Back again; the list completes late. The reset proves it quiet. */
 	while (akt_now() - t0 < 15.0 &&
@@ -175,13 +181,13 @@ TEST_F_TIMEOUT(life, late_completion_keeps_pages, 120)
 		usleep(50000);
 	usleep(200000);
 	EXPECT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_RESET, &rst));
-	EXPECT_EQ(base, pins_held());
+	EXPECT_GT(base + SLACK, pins_held());
 
 	/* And the next transfers move the right bytes. */
 	EXPECT_EQ(0, akt_roundtrip(self->fd, AKT_USER_LPDDR + 0x20000, len, 9));
 	EXPECT_EQ(0, akt_set_param("dma_pinned", 0));
 	EXPECT_EQ(0, akt_roundtrip(self->fd, AKT_USER_LPDDR + 0x20000, len, 10));
-	EXPECT_EQ(base, pins_held());
+	EXPECT_GT(base + SLACK, pins_held());
 
 	munmap(buf, len);
 	akt_set_param("dma_pinned", pinned);
