@@ -70,6 +70,7 @@ int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
 		}
 		if (ent[i].size > SSIZE_MAX ||
 		    ent[i].user_ptr + ent[i].size < ent[i].user_ptr ||
+		    !akida_uptr_ok(ent[i].user_ptr, ent[i].size) ||
 		    !access_ok(u64_to_user_ptr(ent[i].user_ptr), ent[i].size)) {
 			dev_dbg(&adev->dev, "dma: bad user buffer in entry %u\n", i);
 			return -EFAULT;

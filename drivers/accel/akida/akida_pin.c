@@ -139,7 +139,8 @@ int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
 	ent = kvmalloc_array(count, sizeof(*ent), GFP_KERNEL);
 	if (!ent)
 		return -ENOMEM;
-	if (copy_from_user(ent, u64_to_user_ptr(uptr), count * sizeof(*ent))) {
+	if (!akida_uptr_ok(uptr, (u64)count * sizeof(*ent)) ||
+	    copy_from_user(ent, u64_to_user_ptr(uptr), count * sizeof(*ent))) {
 		ret = -EFAULT;
 		goto out;
 	}
@@ -156,6 +157,7 @@ int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
 			goto out;
 		}
 		if (ent[i].user_ptr + ent[i].size < ent[i].user_ptr ||
+		    !akida_uptr_ok(ent[i].user_ptr, ent[i].size) ||
 		    !access_ok(u64_to_user_ptr(ent[i].user_ptr), ent[i].size)) {
 			ret = -EFAULT;
 			goto out;
