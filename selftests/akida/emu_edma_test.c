@@ -915,4 +915,59 @@ TEST_F(edma, fault_doorbell_any_channel)
 	EXPECT_EQ(DONE(1), wait_ch(d, EMU_RD, 1, 2000));
 }
 
+/*
+ * A valid list must not abort however the engine slices its work: 511
+ * elements of 4 KiB and one of 4093 bytes leave 3 bytes of the emulator's
+ * 2 MiB per-channel slice, and the next element targets an NPU register,
+ * which takes whole aligned words only (issue 12's budget bug).
+ */
+static void odd_then_register(struct __test_metadata *_metadata,
+			      FIXTURE_DATA(edma) *self, int dir)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = 0x20200000u, i, n = 511, reg = EMU_AXI_NPU + 0xe000 + 0x40;
+	uint64_t host = dir == EMU_WR ? self->dst.pa : self->src.pa;
+
+	dma_on(d, &self->imwr, dir);
+	memset((void *)self->dst.va, 0, PG);
+	*(volatile uint32_t *)(self->src.va + 8) = 0xc0ffee11;
+	emu_npu_w(d, reg - EMU_AXI_NPU, dir == EMU_WR ? 0x5eed5eed : 0);
+	for (i = 0; i < n + 1; i++) {
+		uint32_t size = i < n ? PG : PG - 3;
+
+		if (dir == EMU_WR)
+			put_data(d, l + 24 * i, EMU_CB, size, DATA_BASE, host);
+		else
+			put_data(d, l + 24 * i, EMU_CB, size, host, DATA_BASE);
+	}
+	if (dir == EMU_WR)
+		put_data(d, l + 24 * i, EMU_CB | EMU_LIE | EMU_RIE, 4, reg,
+			 host + 8);
+	else
+		put_data(d, l + 24 * i, EMU_CB | EMU_LIE | EMU_RIE, 4, host + 8,
+			 reg);
+	put_link(d, l + 24 * (i + 1), 0, l);
+	start(d, dir, 0, l);
+	EXPECT_EQ(DONE(0), wait_ch(d, dir, 0, 5000));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_ERR_STATUS(dir)));
+	if (dir == EMU_WR) {
+		EXPECT_EQ(0x5eed5eedu, *(volatile uint32_t *)(self->dst.va + 8));
+	} else {
+		EXPECT_EQ(0xc0ffee11u, emu_npu_r(d, reg - EMU_AXI_NPU));
+	}
+	EXPECT_EQ(n * PG + PG - 3 + 4,
+		  emu_counter(d, dir == EMU_WR ? AKIDA_EMU_CNT_D2H_BYTES :
+					       AKIDA_EMU_CNT_H2D_BYTES));
+}
+
+TEST_F(edma, odd_element_then_register_target_d2h)
+{
+	odd_then_register(_metadata, self, EMU_WR);
+}
+
+TEST_F(edma, odd_element_then_register_target_h2d)
+{
+	odd_then_register(_metadata, self, EMU_RD);
+}
+
 TEST_HARNESS_MAIN

@@ -722,6 +722,35 @@ TEST_F(npu, imwr_and_polling)
 	emu_page_free(&pg);
 }
 
+/*
+ * The SRAM capacity is checked before the CRC: a 57 MB image (one 8-bit
+ * layer of 8192 x 7000) with a wrong CRC fails with 5, without the model
+ * computing a CRC over all of it (issue 12).
+ */
+TEST_F(npu, capacity_checked_before_crc)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t in = 8192, out = 7000;
+	uint32_t payload = in * out + 5 * out, total = 32 + 16 + payload;
+	uint8_t hdr[48] = { 'A', 'K', 'P', '1', 1, 0, 1, 0 };
+
+	ASSERT_LT(MODEL_AXI - EMU_AXI_LPDDR + total, d->lpddr_size ?
+		  d->lpddr_size : emu_tw_r(d, AKIDA_EMU_LPDDR_SIZE));
+	put32(hdr + 8, in);
+	put32(hdr + 12, out);
+	put32(hdr + 16, total);
+	put32(hdr + 20, 0x12345678);	/* wrong */
+	hdr[32] = 1;			/* fully connected */
+	hdr[33] = 8;
+	hdr[34] = 8;
+	put32(hdr + 36, in);
+	put32(hdr + 40, out);
+	put32(hdr + 44, payload);
+	emu_lpddr_write(d, MODEL_AXI, hdr, sizeof(hdr));
+	EXPECT_EQ(5u, load_at(d, MODEL_AXI, total));
+	expect_failed_load(_metadata, d, 5);
+}
+
 /* ---- fault knobs of the strictness work ------------------------------------ */
 
 /* FAULT_NPU_DELAY_US: the next command completes that much later, once. */

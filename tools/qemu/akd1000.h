@@ -228,6 +228,9 @@ typedef struct AkdNpu {
 	int64_t started;
 	int64_t deadline;
 	bool computed;		/* all work done, waiting for the deadline */
+	uint8_t *load_buf;	/* MODEL_LOAD: the image copied so far */
+	uint32_t load_off;	/* bytes copied */
+	uint32_t load_crc;	/* their CRC-32 (bytes 32 and up) */
 	QEMUBH *bh;
 	QEMUTimer *timer;
 } AkdNpu;

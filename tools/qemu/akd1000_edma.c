@@ -359,8 +359,21 @@ static int64_t akd_edma_move(AkdState *s, int dir, int ch, uint64_t budget)
 {
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
 	uint32_t n = MIN(MIN((uint64_t)c->cur_left, AKD_EDMA_CHUNK), budget);
+	uint64_t axi = dir == AKD_WR ? c->cur_src : c->cur_dst;
 	uint8_t *buf = s->edma.bounce;
+	uint32_t off;
 
+	/*
+	 * Register targets take whole aligned words (the element was checked
+	 * to be made of them): never split one at the end of a budget; the
+	 * next bottom half moves it.
+	 */
+	if (c->cur_left && akd_axi_decode(s, axi, 4, &off) != AKD_AXI_LPDDR &&
+	    akd_axi_decode(s, axi, 4, &off) != AKD_AXI_SRAM) {
+		n &= ~3u;
+		if (!n)
+			return 0;
+	}
 	if (n) {
 		if (dir == AKD_WR) {
 			if (!akd_axi_read(s, c->cur_src, buf, n)) {
@@ -465,6 +478,8 @@ static void akd_edma_bh(void *opaque)
 			n = akd_edma_move(s, dir, ch, slice);
 			if (n < 0)
 				break;
+			if (!n && c->elem_active)
+				break;	/* a register word waits for a new budget */
 			slice -= n;
 		}
 		if (c->walking)

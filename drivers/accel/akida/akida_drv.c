@@ -30,7 +30,7 @@
 unsigned int akida_dma_timeout_ms = 3000;
 module_param_named(dma_timeout_ms, akida_dma_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(dma_timeout_ms,
-		 "Time a DMA list may take before its channel is stopped and reset (ms, min 10) [3000]");
+		 "Time a DMA list may take before its channel is stopped and reset (ms, 10 to 60000) [3000]");
 
 bool akida_dma_pinned;
 module_param_named(dma_pinned, akida_dma_pinned, bool, 0644);
@@ -118,10 +118,14 @@ static irqreturn_t akida_irq(int irq, void *data)
 {
 	struct akida_dev *adev = data;
 
-	akida_edma_irq(adev);
-	akida_job_irq(adev);
-	/* The vector is ours alone (MSI), so it is never someone else's. */
-	return IRQ_HANDLED;
+	/*
+	 * The eDMA and the NPU each post their own MSI write: an interrupt the
+	 * eDMA claims needs no NPU register read. Nothing pending: not ours
+	 * (spurious or replayed), so let the core count it.
+	 */
+	if (akida_edma_irq(adev))
+		return IRQ_HANDLED;
+	return akida_job_irq(adev) ? IRQ_HANDLED : IRQ_NONE;
 }
 
 /*
@@ -315,14 +319,19 @@ static void akida_dev_release(struct device *dev)
 	kfree(adev);
 }
 
-/* Open files lose their mappings of BAR0 (later accesses get SIGBUS). */
-static void akida_zap_mappings(struct akida_dev *adev)
+/*
+ * Open files lose their mappings of BAR0 (later accesses get SIGBUS), and
+ * every poll() waiter wakes to see EPOLLHUP, busy file or idle.
+ */
+static void akida_hangup_files(struct akida_dev *adev)
 {
 	struct akida_file *af;
 
 	mutex_lock(&adev->files_lock);
-	list_for_each_entry(af, &adev->files, node)
+	list_for_each_entry(af, &adev->files, node) {
 		unmap_mapping_range(af->filp->f_mapping, 0, 0, 1);
+		wake_up_all(&af->job.wq);
+	}
 	mutex_unlock(&adev->files_lock);
 }
 
@@ -459,6 +468,11 @@ err_job_fini:
 	pci_set_drvdata(pdev, NULL);
 	WRITE_ONCE(adev->gone, true);
 	akida_job_fini(adev);
+	akida_npu_quiesce(adev);
+	akida_edma_fini(adev);
+	free_irq(adev->irq, adev);
+	akida_job_cleanup(adev);
+	goto err_put;
 err_edma_fini:
 	disable_irq(adev->irq);
 	akida_edma_fini(adev);
@@ -488,9 +502,15 @@ static void akida_remove(struct pci_dev *pdev)
 	akida_job_fini(adev);
 	synchronize_srcu(&adev->srcu);
 
-	akida_zap_mappings(adev);
-	free_irq(adev->irq, adev);
+	akida_hangup_files(adev);
+	/*
+	 * Quiesce the NPU and the eDMA (engines off, bus mastering off), then
+	 * free the interrupt, then the memory the engines wrote.
+	 */
+	akida_npu_quiesce(adev);
 	akida_edma_fini(adev);
+	free_irq(adev->irq, adev);
+	akida_job_cleanup(adev);
 	pci_set_drvdata(pdev, NULL);
 	pci_info(pdev, "%s removed%s\n", dev_name(&adev->dev),
 		 dead ? " (device not answering)" : "");

@@ -172,6 +172,28 @@ extern bool akida_dma_pinned;
 extern unsigned int akida_bounce_kib;
 extern bool akida_unsafe_raw;
 
+/*
+ * Does the uapi user pointer @uptr, and the @len bytes from it, fit this
+ * kernel's pointers? On a 32-bit kernel high bits would be dropped by
+ * u64_to_user_ptr(): such a pointer is -EFAULT, not another address.
+ */
+static inline bool akida_uptr_ok(u64 uptr, u64 len)
+{
+	u64 last = uptr + (len ? len - 1 : 0);
+
+	return last >= uptr && (u64)(uintptr_t)uptr == uptr &&
+	       (u64)(uintptr_t)last == last;
+}
+
+/* dma_timeout_ms as used: at least 10 ms, at most a minute. */
+#define AKIDA_DMA_TIMEOUT_MIN_MS	10U
+#define AKIDA_DMA_TIMEOUT_MAX_MS	60000U
+static inline unsigned int akida_dma_tmo_ms(void)
+{
+	return clamp_val(READ_ONCE(akida_dma_timeout_ms),
+			 AKIDA_DMA_TIMEOUT_MIN_MS, AKIDA_DMA_TIMEOUT_MAX_MS);
+}
+
 extern const struct file_operations akida_fops;
 extern const struct attribute_group *akida_pci_groups[];
 

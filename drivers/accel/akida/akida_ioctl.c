@@ -84,7 +84,8 @@ static int akida_ioctl_dma(struct akida_file *af, void __user *uarg)
 	ent = kvmalloc_array(args.count, sizeof(*ent), GFP_KERNEL);
 	if (!ent)
 		return -ENOMEM;
-	if (copy_from_user(ent, u64_to_user_ptr(args.entries),
+	if (!akida_uptr_ok(args.entries, (u64)args.count * sizeof(*ent)) ||
+	    copy_from_user(ent, u64_to_user_ptr(args.entries),
 			   args.count * sizeof(*ent)))
 		ret = -EFAULT;
 	else
