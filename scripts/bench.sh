@@ -3,7 +3,13 @@
 # make bench: throughput and latency of the akida_pcie stack on the emulated
 # AKD1000 against the link model and the vendor's method (issue #7).
 #
-#   scripts/bench.sh [--quick] [--no-vfio] [--out DIR]
+#   scripts/bench.sh [--quick] [--no-vfio] [--no-icount] [--out DIR]
+#
+# The guest runs on the deterministic clock (vmrun.py --icount: one vCPU,
+# single-threaded TCG, -icount shift=3,sleep=off): the guest CPU, guest time
+# and the device's modeled delays share one virtual clock, so the figures are
+# durations on that clock whatever the host's load (their run-to-run spread:
+# Documentation/testing.rst). --no-icount measures on the host's clock.
 #
 # Installs what it needs, builds QEMU with the device, the module for Debian's
 # 6.12 kernel and the userspace (tools/bench/akida-bench), boots ONE guest
@@ -16,13 +22,15 @@ set -euo pipefail
 
 quick=
 vfio=
+icount=--icount
 out=
 while [ $# -gt 0 ]; do
 	case $1 in
 	--quick) quick=--quick ;;
 	--no-vfio) vfio=--no-vfio ;;
+	--no-icount) icount= ;;
 	--out) out=$2; shift ;;
-	-h|--help) sed -n '3,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 	shift
@@ -48,7 +56,7 @@ make -s -C "$AKIDA_TOP" userspace >&2
 
 step "booting Debian $kernel (TCG, intel-iommu) and running akida-bench $quick $vfio"
 set +e
-AKIDA_QEMU=$qemu "$AKIDA_TOP/scripts/vmrun.py" --kernel "$kernel" --iommu --timeout 1800 \
+AKIDA_QEMU=$qemu "$AKIDA_TOP/scripts/vmrun.py" --kernel "$kernel" --iommu --timeout 1800 $icount \
 	--run "akida-bench $quick $vfio" 2>&1 | tee "$out/guest.log" |
 	grep --line-buffered '^akida-bench:' >&2
 rc=${PIPESTATUS[0]}

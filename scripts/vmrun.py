@@ -34,6 +34,12 @@ CACHE = os.environ.get("AKIDA_CACHE", os.path.expanduser("~/.cache/akida"))
 OUT = os.environ.get("AKIDA_OUT", os.path.join(TOP, "out"))
 BUILD = os.environ.get("O", os.path.join(TOP, "build"))
 
+# --icount: 2^3 ns = 8 ns per guest instruction, a 125 MIPS guest CPU. Slow
+# next to a desktop core (a few thousand MIPS) but in the range of the
+# embedded hosts an AKD1000 board goes into, and cheap enough under TCG
+# that a benchmark boots and runs in minutes (Documentation/testing.rst).
+ICOUNT_SHIFT = 3
+
 # Kernel modules the guest may need besides ours (VFIO tests), with deps.
 EXTRA_MODULES = ["vfio-pci", "vfio_iommu_type1", "vfio", "vfio_pci_core", "irqbypass"]
 
@@ -457,6 +463,11 @@ def main():
     ap.add_argument("--smp", default="2")
     ap.add_argument("--append", default="", help="extra kernel command line")
     ap.add_argument("--qemu-args", default="", help="extra QEMU arguments")
+    ap.add_argument("--icount", nargs="?", type=int, const=ICOUNT_SHIFT, default=None,
+                    metavar="SHIFT",
+                    help="deterministic clock: single-threaded TCG, one vCPU, "
+                         f"-icount shift=SHIFT,sleep=off (default shift {ICOUNT_SHIFT}: "
+                         "8 ns per guest instruction, a 125 MIPS CPU)")
     ap.add_argument("--quiet", action="store_true", help="do not echo the guest output")
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
@@ -508,7 +519,16 @@ def main():
     ctl = os.path.join(work, "ctl.sock")
     qmp = os.path.join(work, "qmp.sock")
     accel = os.environ.get("AKIDA_ACCEL") or probe_accel(qemu, a.kernel)
-    q = [qemu, "-M", "q35", "-accel", accel, "-m", a.mem, "-smp", a.smp,
+    smp = a.smp
+    icount = []
+    if a.icount is not None:
+        # One clock for everything: the guest CPU's instructions, guest time
+        # and the device's QEMU_CLOCK_VIRTUAL timers, independent of the host.
+        if not 0 <= a.icount <= 10:
+            sys.exit("vmrun: --icount SHIFT must be 0..10")
+        accel, smp = "tcg,thread=single", "1"
+        icount = ["-icount", f"shift={a.icount},sleep=off", "-rtc", "clock=vm"]
+    q = [qemu, "-M", "q35", "-accel", accel, "-m", a.mem, "-smp", smp,
          "-nodefaults", "-no-reboot", "-display", "none", "-L", firmware_dir(),
          "-kernel", os.path.join(kdir, "vmlinuz"), "-initrd", img,
          "-append", " ".join(c for c in cmdline if c)]
@@ -525,6 +545,7 @@ def main():
     if not a.no_device:
         props = ",".join(p for p in ("akd1000,id=akida0,bus=rp0", a.device_props) if p)
         q += ["-device", props]
+    q += icount
     q += shlex.split(a.qemu_args)
 
     log(f"kernel {ver}, module {module or '-'}, workdir {work}")

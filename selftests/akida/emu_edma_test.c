@@ -905,6 +905,7 @@ TEST_F(edma, fault_doorbell_any_channel)
 	start(d, EMU_RD, 0, list_of(EMU_RD, 0));
 	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 2000));
 	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_RD), DONE(0));
+	*done_word(&self->imwr, EMU_RD) = 0;
 	EXPECT_EQ(arm, emu_tw_r(d, AKIDA_EMU_FAULT_DOORBELL_CH));
 	/* Read channel 1: aborts with an error status and the abort IMWr. */
 	expect_abort(_metadata, self, EMU_RD, 1, 0, 1u << 1);
@@ -968,6 +969,209 @@ TEST_F(edma, odd_element_then_register_target_d2h)
 TEST_F(edma, odd_element_then_register_target_h2d)
 {
 	odd_then_register(_metadata, self, EMU_RD);
+}
+
+/* ---- section 3a rules -------------------------------------------------------- */
+
+/*
+ * An element with LIE|RIE raises DONE and posts the done IMWr when that
+ * element completes, and the channel goes on; elements without them raise
+ * nothing, so the end of the list adds no second interrupt.
+ */
+TEST_F(edma, element_interrupt_mid_list)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = 0x20200000u, n = 8192, i;
+
+	/* Element 0 interrupts; 8192 more of 4 KiB take about 79 ms. */
+	dma_on(d, &self->imwr, EMU_WR);
+	put_data(d, l, EMU_CB | EMU_LIE | EMU_RIE, 64, DATA_BASE, self->dst.pa);
+	for (i = 1; i <= n; i++)
+		put_data(d, l + 24 * i, EMU_CB, PG, DATA_BASE, self->dst.pa);
+	put_link(d, l + 24 * (n + 1), 0, l);
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	start(d, EMU_WR, 0, l);
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 2000));
+	/* The channel still runs the rest of its list. */
+	EXPECT_EQ(1u, EMU_CS(ch_r(d, EMU_WR, 0, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(imwr_data(EMU_WR, 0),
+		  emu_wait_word((volatile uint8_t *)done_word(&self->imwr, EMU_WR), 500));
+	*done_word(&self->imwr, EMU_WR) = 0;
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), DONE(0));
+	emu_poll(d, 2, EMU_EDMA + EMU_E_CH_CTRL1, 3u << 5, 3u << 5, 5000);
+	EXPECT_EQ(3u, EMU_CS(emu_edma_r(d, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(l + 24 * (n + 1), ch_r(d, EMU_WR, 0, EMU_E_CH_LLP));
+	usleep(20000);
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
+	EXPECT_EQ(0u, *done_word(&self->imwr, EMU_WR));
+	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	EXPECT_EQ(64u + (uint64_t)n * PG,
+		  emu_counter(d, AKIDA_EMU_CNT_D2H_BYTES));
+}
+
+/* Two interrupting elements in one run: two DONEs, two IMWr. */
+TEST_F(edma, element_interrupts_each)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = list_of(EMU_RD, 1);
+
+	dma_on(d, &self->imwr, EMU_RD);
+	put_data(d, l, EMU_CB | EMU_RIE, 64, self->src.pa, DATA_BASE);
+	put_data(d, l + 24, EMU_CB, 64, self->src.pa, DATA_BASE);
+	put_data(d, l + 48, EMU_CB | EMU_LIE | EMU_RIE, 64, self->src.pa,
+		 DATA_BASE);
+	put_link(d, l + 72, EMU_TCB, l);
+	start(d, EMU_RD, 1, l);
+	EXPECT_EQ(DONE(1), wait_ch(d, EMU_RD, 1, 2000));
+	usleep(20000);
+	EXPECT_EQ(3u, EMU_CS(ch_r(d, EMU_RD, 1, EMU_E_CH_CTRL1)));
+	EXPECT_EQ(2u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	EXPECT_EQ(192u, emu_counter(d, AKIDA_EMU_CNT_H2D_BYTES));
+}
+
+/*
+ * Programming errors abort with a linked-list fetch error: a zero-length
+ * element, a list pointer or link target not 8-byte aligned, a data
+ * element running past the end of its memory.
+ */
+TEST_F(edma, programming_errors_abort)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t l = list_of(EMU_WR, 1), end = EMU_AXI_LPDDR + d->bar_size[4];
+
+	dma_on(d, &self->imwr, EMU_WR);
+	/* Zero-length element: nothing after it moves either. */
+	memset((void *)self->dst.va, 0, PG);
+	put_data(d, l, EMU_CB, 0, DATA_BASE, self->dst.pa);
+	put_data(d, l + 24, EMU_CB | EMU_LIE | EMU_RIE, 64, DATA_BASE,
+		 self->dst.pa);
+	put_link(d, l + 48, EMU_TCB, l);
+	expect_abort(_metadata, self, EMU_WR, 1, 1u << 17, 0);
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_D2H_BYTES));
+	/* A list pointer off by 4. */
+	one_element(d, EMU_WR, 1, 64, DATA_BASE, self->dst.pa);
+	start(d, EMU_WR, 1, l + 4);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_WR, 1, 2000));
+	EXPECT_EQ(1u << 17, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_WR)));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), ABORT(1));
+	/* A link element to a misaligned element. */
+	put_link(d, l, EMU_CB, l + 0x104);
+	put_data(d, l + 0x104, EMU_CB | EMU_LIE | EMU_RIE, 64, DATA_BASE,
+		 self->dst.pa);
+	start(d, EMU_WR, 1, l);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_WR, 1, 2000));
+	EXPECT_EQ(1u << 17, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_WR)));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), ABORT(1));
+	/* A data element whose last 8 bytes are past the end of LPDDR. */
+	*(volatile uint32_t *)emu_lpddr(d, end - 16) = EMU_CB;
+	put_link(d, l, EMU_CB, end - 16);
+	start(d, EMU_WR, 1, l);
+	EXPECT_EQ(ABORT(1), wait_ch(d, EMU_WR, 1, 2000));
+	EXPECT_EQ(1u << 17, emu_edma_r(d, EMU_E_ERR_STATUS(EMU_WR)));
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), ABORT(1));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_D2H_BYTES));
+	EXPECT_EQ(4u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+}
+
+/* ---- data on the modeled clock ---------------------------------------------- */
+
+/*
+ * @n elements of 4 KiB from/to page A of @dir's channel @ch, then one
+ * element of 64 bytes to/from page B (LIE|RIE): about n x 9.6 us of link.
+ */
+static void long_list(struct emu_dev *d, int dir, int ch, uint32_t l,
+		      uint32_t n, uint64_t host_a, uint64_t host_b,
+		      uint32_t axi_b)
+{
+	uint32_t i;
+
+	for (i = 0; i < n; i++) {
+		if (dir == EMU_WR)
+			put_data(d, l + 24 * i, EMU_CB, PG, DATA_BASE, host_a);
+		else
+			put_data(d, l + 24 * i, EMU_CB, PG, host_a, DATA_BASE);
+	}
+	if (dir == EMU_WR)
+		put_data(d, l + 24 * n, EMU_CB | EMU_LIE | EMU_RIE, 64, axi_b,
+			 host_b);
+	else
+		put_data(d, l + 24 * n, EMU_CB | EMU_LIE | EMU_RIE, 64, host_b,
+			 axi_b);
+	put_link(d, l + 24 * (n + 1), 0, l);
+}
+
+/*
+ * An element's bytes land over its modeled time, none before the element
+ * starts: the last element of a 79 ms list has moved nothing 10 ms after
+ * the doorbell, and everything at DONE.
+ */
+TEST_F(edma, data_lands_on_the_modeled_clock)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t b_axi = DATA_BASE + 0x10000;
+	int dir;
+
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	for (dir = 0; dir < 2; dir++) {
+		volatile uint8_t *b = dir == EMU_WR ? self->dst.va + 512 :
+						      emu_lpddr(d, b_axi);
+
+		dma_on(d, &self->imwr, dir);
+		fill(self->src.va + 512, 64, 0x31);
+		emu_lpddr_write(d, b_axi, (const void *)(self->src.va + 512), 64);
+		memset((void *)self->dst.va, 0, PG);
+		if (dir == EMU_RD)
+			memset((void *)emu_lpddr(d, b_axi), 0, 64);
+		long_list(d, dir, 0, 0x20200000u, 8192,
+			  dir == EMU_WR ? self->dst.pa : self->src.pa,
+			  (dir == EMU_WR ? self->dst.pa : self->src.pa) + 512,
+			  b_axi);
+		start(d, dir, 0, 0x20200000u);
+		usleep(10000);
+		EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(dir)));
+		EXPECT_EQ(0u, *(volatile uint32_t *)b);
+		EXPECT_EQ(DONE(0), wait_ch(d, dir, 0, 5000));
+		EXPECT_TRUE(check(b, 64, 0x31));
+	}
+}
+
+/*
+ * The two channels of one direction share its bandwidth: two lists of
+ * 39 ms each take 79 ms together; the other direction is not slowed.
+ */
+TEST_F(edma, channels_of_one_direction_share_the_link)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t n = 4096;
+	uint64_t el = 500 + PG * 20 / 9, t0, t_both, t_cross;
+
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	dma_on(d, &self->imwr, EMU_WR);
+	dma_on(d, &self->imwr, EMU_RD);
+	long_list(d, EMU_WR, 0, 0x20200000u, n, self->dst.pa, self->dst.pa,
+		  DATA_BASE);
+	long_list(d, EMU_WR, 1, 0x20400000u, n, self->dst.pa, self->dst.pa,
+		  DATA_BASE);
+	long_list(d, EMU_RD, 0, 0x20600000u, n, self->src.pa, self->src.pa,
+		  DATA_BASE);
+	t0 = emu_now_ns();
+	start(d, EMU_WR, 0, 0x20200000u);
+	start(d, EMU_WR, 1, 0x20400000u);
+	while ((emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)) & 3) != 3 &&
+	       emu_now_ns() - t0 < 5000000000ull)
+		usleep(100);
+	t_both = emu_now_ns() - t0;
+	EXPECT_EQ(3u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
+	EXPECT_GE(t_both, 2 * n * el);
+	/* One write and one read channel: each has its own link. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), 3);
+	t0 = emu_now_ns();
+	start(d, EMU_WR, 0, 0x20200000u);
+	start(d, EMU_RD, 0, 0x20600000u);
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 5000));
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_RD, 0, 5000));
+	t_cross = emu_now_ns() - t0;
+	EXPECT_GE(t_cross, n * el);
 }
 
 TEST_HARNESS_MAIN

@@ -751,6 +751,39 @@ TEST_F(npu, capacity_checked_before_crc)
 	expect_failed_load(_metadata, d, 5);
 }
 
+/*
+ * Outputs reach LPDDR on the modeled clock: each input's outputs at that
+ * input's completion, the last at the batch's completion, none at start.
+ */
+TEST_F(npu, outputs_land_at_completion)
+{
+	struct emu_dev *d = &self->d;
+	uint8_t x[24 * 1000], y[5], ff[5];
+
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	ASSERT_EQ(0u, load(d, self->img, self->len));
+	put_inputs(d, x, sizeof(x));
+	memset(ff, 0xee, sizeof(ff));
+	for (int i = 0; i < 1000; i++)
+		emu_lpddr_write(d, OUTPUT_AXI + 5 * i, ff, 5);
+	/* Clock mode 2: about 80 us per input, 80 ms for the batch. */
+	emu_npu_w(d, EMU_NPU_CLOCK_MODE, 2);
+	emu_npu_w(d, EMU_NPU_IRQ_STATUS, 7);
+	emu_npu_w64(d, EMU_NPU_INPUT_ADDR, INPUT_AXI);
+	emu_npu_w(d, EMU_NPU_INPUT_SIZE, 24);
+	emu_npu_w64(d, EMU_NPU_OUTPUT_ADDR, OUTPUT_AXI);
+	emu_npu_w(d, EMU_NPU_INFER_START, 1000);
+	usleep(10000);
+	EXPECT_EQ(ST_BUSY | ST_LOADED, emu_npu_r(d, EMU_NPU_STATUS));
+	emu_lpddr_read(d, OUTPUT_AXI + 5 * 999, y, 5);
+	EXPECT_EQ(0, memcmp(y, ff, 5));
+	EXPECT_EQ(ST_READY | ST_LOADED, wait_idle(d));
+	EXPECT_EQ(1u | (1000u << 16), emu_npu_r(d, EMU_NPU_INFER_STATUS));
+	emu_lpddr_read(d, OUTPUT_AXI + 5 * 999, y, 5);
+	EXPECT_NE(0, memcmp(y, ff, 5));
+	emu_npu_w(d, EMU_NPU_CLOCK_MODE, 0);
+}
+
 /* ---- fault knobs of the strictness work ------------------------------------ */
 
 /* FAULT_NPU_DELAY_US: the next command completes that much later, once. */

@@ -114,6 +114,7 @@ TEST_F(emu, iatu_needs_bar_mode_and_bar_number)
 	EXPECT_EQ(0xffffffffu, emu_npu_r(d, 0));
 	/* BAR-match mode for BAR2: BAR0 stays closed. */
 	emu_cfg_w32(d, EMU_ATU_CR2, EMU_ATU_ENABLE | EMU_ATU_BAR_MODE | (2u << 8));
+	emu_usleep(d->iatu_delay_us + 100);
 	EXPECT_EQ(0xffffffffu, emu_npu_r(d, 0));
 	/* BAR2 now reaches the NPU registers instead of the DBI. */
 	EXPECT_EQ(0x194000a1u, emu_r32(d, 2, 0));

@@ -9,9 +9,11 @@
  *   akd1000_npu.c   NPU core registers and the command interface
  *   akd1000_link.c  link model counters and the test-control window
  *
- * Everything runs under the BQL: MMIO handlers, bottom halves and timers.
- * No work is ever completed inside an MMIO handler: a doorbell or command
- * only marks work pending and schedules a bottom half.
+ * Everything runs under the BQL: MMIO handlers and timers. No work is ever
+ * completed inside an MMIO handler: a doorbell or command only marks work
+ * pending and arms a QEMU_CLOCK_VIRTUAL timer. All device progress is
+ * driven by such timers (no bottom halves), so that under -icount the
+ * device runs on the same clock as the guest and runs are reproducible.
  */
 #ifndef HW_MISC_AKD1000_H
 #define HW_MISC_AKD1000_H
@@ -81,15 +83,15 @@ OBJECT_DECLARE_SIMPLE_TYPE(AkdState, AKD1000)
 /* Bounds on the work one doorbell can cause (robustness). */
 #define AKD_EDMA_MAX_ELEMENTS		65536	/* data and link elements */
 #define AKD_EDMA_MAX_BYTES		(4 * GiB)
-#define AKD_EDMA_CHUNK			(64 * KiB)	/* bounce buffer */
-#define AKD_EDMA_BUDGET			(8 * MiB)	/* bytes per bottom half */
+#define AKD_EDMA_CHUNK			(64 * KiB)	/* link chunk, bounce buffer */
+#define AKD_EDMA_BUDGET			(8 * MiB)	/* bytes per link run */
 
 /* NPU facts (HARDWARE.md section 4, Documentation/npu-interface.rst). */
 #define AKD_NP_COUNT			80
 #define AKD_NP_SRAM_BYTES		131072u
 #define AKD_NP_ENABLE_WORDS		6
 #define AKD_NP_CONFIG_SIZE		0x100
-#define AKD_NPU_BUDGET_MACS		(8 * 1000 * 1000)	/* per bottom half */
+#define AKD_NPU_BUDGET_MACS		(8 * 1000 * 1000)	/* per work call */
 
 enum akd_dir {
 	AKD_WR = 0,	/* write channels: chip to host */
@@ -132,13 +134,14 @@ typedef struct AkdEdmaChan {
 	bool walking;		/* elements still to fetch or move */
 	bool elem_active;	/* a data element is being moved */
 	bool ccs;		/* consumer cycle state */
-	bool irq_local;		/* an element with LIE completed */
-	bool irq_remote;	/* an element with RIE completed */
+	bool irq_local;		/* the element that completes has LIE */
+	bool irq_remote;	/* ... has RIE */
+	bool paused;		/* stalled (FAULT_STALL_US) until resume_at */
+	int64_t resume_at;	/* QEMU_CLOCK_VIRTUAL ns */
 	bool stop_req;		/* doorbell stop bit seen */
 	uint32_t elements;	/* walked in this run */
 	uint64_t bytes;		/* moved in this run */
-	uint64_t modeled_ns;	/* link time of the elements moved */
-	uint64_t stall_ns;	/* injected stall (FAULT_STALL_US) */
+	uint64_t modeled_ns;	/* unused since version 2 */
 	bool fault_db;		/* injected doorbell fault: abort at once */
 	uint64_t cur_src;
 	uint64_t cur_dst;
@@ -163,7 +166,16 @@ typedef struct AkdEdma {
 	uint32_t ll_err_en[2];
 	uint32_t viewport;
 	AkdEdmaChan ch[2 * AKD_EDMA_CHANNELS];	/* [dir * 2 + channel] */
-	QEMUBH *bh;
+	/*
+	 * Each direction's link: one chunk at a time is in flight, from one
+	 * channel, and lands at fly_end (QEMU_CLOCK_VIRTUAL ns).
+	 */
+	QEMUTimer *link_timer[2];
+	int32_t fly_ch[2];		/* channel in flight, -1: none */
+	uint32_t fly_n[2];		/* its bytes */
+	int64_t fly_end[2];
+	int64_t link_free[2];		/* when the last chunk landed */
+	int32_t rr[2];			/* channel served last */
 	uint8_t *bounce;
 } AkdEdma;
 
@@ -228,11 +240,12 @@ typedef struct AkdNpu {
 	int64_t started;
 	int64_t deadline;
 	bool computed;		/* all work done, waiting for the deadline */
+	int64_t unit_ns;	/* modeled time of one input of the batch */
 	uint8_t *load_buf;	/* MODEL_LOAD: the image copied so far */
 	uint32_t load_off;	/* bytes copied */
 	uint32_t load_crc;	/* their CRC-32 (bytes 32 and up) */
-	QEMUBH *bh;
-	QEMUTimer *timer;
+	QEMUTimer *work;	/* akd_npu_work(): pieces as they are due */
+	QEMUTimer *timer;	/* completion */
 } AkdNpu;
 
 /* Link model counters (akida_emu_regs.h), in register order. */
@@ -334,6 +347,7 @@ void akd_edma_reset(AkdState *s);
 uint32_t akd_edma_read(AkdState *s, uint32_t off);
 void akd_edma_write(AkdState *s, uint32_t off, uint32_t val);
 void akd_edma_resume(AkdState *s);
+int akd_edma_post_load(AkdState *s);
 extern const VMStateDescription vmstate_akd_edma;
 
 /* NPU (akd1000_npu.c). */

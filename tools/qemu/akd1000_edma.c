@@ -18,12 +18,15 @@
  * the first one that does not; a link element jumps to its LLP and, with
  * TCB, toggles CCS.
  *
- * A doorbell only starts the channel: the list is walked and the data moved
- * in a bottom half, in bounded slices, and the channel completes (status,
- * error status, IMWr) after the modeled time (timing=modeled, a virtual
- * clock timer) or at once (timing=immediate, still from the bottom half).
- * Interrupt requests of the elements (LIE, RIE) are coalesced into the
- * channel's completion.
+ * A doorbell only starts the channel. Each direction has one link, driven
+ * by a QEMU_CLOCK_VIRTUAL timer: it carries one chunk (at most 64 KiB of one
+ * channel's current element) at a time, which lands when its modeled time
+ * has passed (timing=modeled) or at once (timing=immediate); the two
+ * channels of a direction take turns chunk by chunk and so share its
+ * bandwidth. An element with LIE or RIE raises DONE (and with RIE posts the
+ * done IMWr) when its last chunk lands, and the channel goes on with the
+ * next element (HARDWARE.md section 3a); when the element after it ends the
+ * list, the channel stops at the same time.
  */
 
 #include "qemu/osdep.h"
@@ -195,15 +198,32 @@ static void akd_edma_complete(AkdState *s, int dir, int ch)
 	akd_post_imwr(s, e->abort_imwr[dir], data, "eDMA abort");
 }
 
+static void akd_edma_link_kick(AkdState *s, int dir)
+{
+	timer_mod(s->edma.link_timer[dir], qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
+}
+
 static void akd_edma_timer(void *opaque)
 {
 	AkdEdmaChan *c = opaque;
 	AkdState *s = c->owner;
 
+	if (c->paused) {
+		/* An injected stall is over: back on the link. */
+		if (akd_dead(s))
+			return;		/* akd_edma_resume() */
+		c->paused = false;
+		akd_edma_link_kick(s, c->dir);
+		return;
+	}
 	akd_edma_complete(s, c->dir, c->id);
 }
 
-/* The walk ended: complete now or when the modeled time has passed. */
+/*
+ * The walk ended (end of list, abort, stop): the channel completes now, or
+ * later by an injected completion delay. Its modeled time has already
+ * passed on the link.
+ */
 static void akd_edma_finish(AkdState *s, int dir, int ch, uint32_t result)
 {
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
@@ -211,12 +231,9 @@ static void akd_edma_finish(AkdState *s, int dir, int ch, uint32_t result)
 
 	c->walking = false;
 	c->elem_active = false;
+	c->paused = false;
 	c->result = result;
-	if (s->timing_modeled)
-		c->deadline += c->modeled_ns;
-	else
-		c->deadline = now;
-	c->deadline += c->stall_ns + akd_completion_delay_ns(s);
+	c->deadline = now + akd_completion_delay_ns(s);
 	if (c->deadline <= now)
 		akd_edma_complete(s, dir, ch);
 	else
@@ -245,6 +262,7 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
 	uint64_t axi, host, end;
 	uint32_t ctrl, size, off, fault;
+	int64_t stall;
 	uint8_t *el;
 	int t;
 
@@ -268,6 +286,11 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 		goto data;
 	}
 
+	if (c->llp & 7) {
+		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
+			       "list element not 8-byte aligned");
+		return false;
+	}
 	if (c->elements >= AKD_EDMA_MAX_ELEMENTS) {
 		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
 			       "more than 65536 elements for one doorbell "
@@ -322,6 +345,11 @@ data:
 	c->sar = c->cur_src;
 	c->dar = c->cur_dst;
 
+	if (!size) {
+		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
+			       "element of 0 bytes");
+		return false;
+	}
 	if (c->bytes + size > AKD_EDMA_MAX_BYTES) {
 		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
 			       "more than 4 GiB for one doorbell");
@@ -342,151 +370,223 @@ data:
 			       AKD_EDMA_ERR_READ, "host address range wraps");
 		return false;
 	}
-	if (!size)
-		qemu_log_mask(LOG_GUEST_ERROR,
-			      "akd1000: eDMA %s channel %d: element of 0 bytes\n",
-			      akd_dir_name[dir], ch);
-	c->stall_ns += akd_fault_stall_ns(s, dir, ch);
 	c->elem_active = true;
+	stall = akd_fault_stall_ns(s, dir, ch);
+	if (stall) {
+		/* The channel waits, the link serves the other one meanwhile. */
+		c->paused = true;
+		c->resume_at = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) + stall;
+		timer_mod(c->timer, c->resume_at);
+	}
 	return true;
 }
 
 /*
- * akd_edma_move() - move up to @budget bytes of the current element; returns
- * the bytes moved, or -1 if the channel aborted.
+ * akd_edma_elem_end() - the last chunk of the current data element has
+ * landed: the element completes now. With LIE or RIE it raises DONE (and
+ * the done IMWr for RIE) and the channel goes on; when the element after
+ * it ends the list, the channel stops at the same time, with that
+ * interrupt (HARDWARE.md section 3a).
  */
-static int64_t akd_edma_move(AkdState *s, int dir, int ch, uint64_t budget)
+static void akd_edma_elem_end(AkdState *s, int dir, int ch)
+{
+	AkdEdma *e = &s->edma;
+	AkdEdmaChan *c = akd_ch(s, dir, ch);
+	uint64_t ns = akd_dma_element_ns(c->size);
+	uint8_t *el;
+
+	c->elem_active = false;
+	akd_link_charge(s, AKD_CNT_DMA_ELEMENTS, 1);
+	akd_link_charge(s, AKD_CNT_DMA_NS, ns);
+	c->irq_local = !!(c->cur_ctrl & EDMA_LIE);
+	c->irq_remote = !!(c->cur_ctrl & EDMA_RIE);
+	c->sar = c->cur_src;
+	c->dar = c->cur_dst;
+	c->size = 0;
+	if (!(c->ctrl1 & EDMA_LLE))
+		return;		/* single block: the next fetch finishes */
+	c->llp += EDMA_DATA_ELEM_SIZE;
+	if (!c->irq_local && !c->irq_remote)
+		return;
+	el = c->llp & 7 ? NULL : akd_axi_mem(s, c->llp, 4);
+	if (el && !!(ldl_le_p(el) & EDMA_CB) != c->ccs) {
+		akd_edma_finish(s, dir, ch, EDMA_RES_DONE);
+		return;
+	}
+	e->int_status[dir] |= EDMA_DONE(ch);
+	if (c->irq_remote && !(e->int_mask[dir] & EDMA_DONE(ch)) &&
+	    !akd_fault_drop_irq(s))
+		akd_post_imwr(s, e->done_imwr[dir], akd_imwr_data(s, dir, ch),
+			      "eDMA done");
+	c->irq_local = false;
+	c->irq_remote = false;
+}
+
+/*
+ * akd_edma_commit() - the chunk in flight on @dir's link has reached its
+ * end time: move its bytes now (none of them moved before). Returns false
+ * if the channel aborted.
+ */
+static bool akd_edma_commit(AkdState *s, int dir, int ch, uint32_t n)
 {
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
-	uint32_t n = MIN(MIN((uint64_t)c->cur_left, AKD_EDMA_CHUNK), budget);
-	uint64_t axi = dir == AKD_WR ? c->cur_src : c->cur_dst;
 	uint8_t *buf = s->edma.bounce;
-	uint32_t off;
 
-	/*
-	 * Register targets take whole aligned words (the element was checked
-	 * to be made of them): never split one at the end of a budget; the
-	 * next bottom half moves it.
-	 */
-	if (c->cur_left && akd_axi_decode(s, axi, 4, &off) != AKD_AXI_LPDDR &&
-	    akd_axi_decode(s, axi, 4, &off) != AKD_AXI_SRAM) {
-		n &= ~3u;
-		if (!n)
-			return 0;
-	}
-	if (n) {
-		if (dir == AKD_WR) {
-			if (!akd_axi_read(s, c->cur_src, buf, n)) {
-				akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_READ,
-					       "AXI read error");
-				return -1;
-			}
-			if (akd_host_dma(s, c->cur_dst, buf, n, true)) {
-				akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_WRITE,
-					       "host write error");
-				return -1;
-			}
-			akd_link_charge(s, AKD_CNT_D2H_BYTES, n);
-		} else {
-			if (akd_host_dma(s, c->cur_src, buf, n, false)) {
-				akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_READ,
-					       "host read error (unsupported "
-					       "request)");
-				return -1;
-			}
-			if (!akd_axi_write(s, c->cur_dst, buf, n)) {
-				akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_WRITE,
-					       "AXI write error");
-				return -1;
-			}
-			akd_link_charge(s, AKD_CNT_H2D_BYTES, n);
+	if (dir == AKD_WR) {
+		if (!akd_axi_read(s, c->cur_src, buf, n)) {
+			akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_READ,
+				       "AXI read error");
+			return false;
 		}
-		c->cur_src += n;
-		c->cur_dst += n;
-		c->cur_left -= n;
-		c->bytes += n;
-		akd_link_charge(s, AKD_CNT_DMA_BYTES, n);
+		if (akd_host_dma(s, c->cur_dst, buf, n, true)) {
+			akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_WRITE,
+				       "host write error");
+			return false;
+		}
+		akd_link_charge(s, AKD_CNT_D2H_BYTES, n);
+	} else {
+		if (akd_host_dma(s, c->cur_src, buf, n, false)) {
+			akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_READ,
+				       "host read error (unsupported request)");
+			return false;
+		}
+		if (!akd_axi_write(s, c->cur_dst, buf, n)) {
+			akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_WRITE,
+				       "AXI write error");
+			return false;
+		}
+		akd_link_charge(s, AKD_CNT_H2D_BYTES, n);
 	}
-	if (!c->cur_left) {
-		uint64_t ns = akd_dma_element_ns(c->size);
+	c->cur_src += n;
+	c->cur_dst += n;
+	c->cur_left -= n;
+	c->bytes += n;
+	akd_link_charge(s, AKD_CNT_DMA_BYTES, n);
+	if (!c->cur_left)
+		akd_edma_elem_end(s, dir, ch);
+	return true;
+}
 
-		c->elem_active = false;
-		c->modeled_ns += ns;
-		akd_link_charge(s, AKD_CNT_DMA_ELEMENTS, 1);
-		akd_link_charge(s, AKD_CNT_DMA_NS, ns);
-		if (c->cur_ctrl & EDMA_LIE)
-			c->irq_local = true;
-		if (c->cur_ctrl & EDMA_RIE)
-			c->irq_remote = true;
-		c->sar = c->cur_src;
-		c->dar = c->cur_dst;
-		c->size = 0;
-		if (c->ctrl1 & EDMA_LLE)
-			c->llp += EDMA_DATA_ELEM_SIZE;
-	}
-	return n;
+/*
+ * The modeled time of bytes [@from, @to) of an element of @size bytes:
+ * its share of 0.5 us + size / 450 MB/s, the 0.5 us with the first chunk,
+ * computed from the element's start so that chunks add up exactly.
+ */
+static uint64_t akd_chunk_ns(uint64_t from, uint64_t to)
+{
+	return (from ? 0 : 500) + to * 20 / 9 - from * 20 / 9;
 }
 
 /*
  * The stop bit (or disabling the engine) halts a running channel at once,
  * whether it is still walking its list or waiting for its modeled
- * completion: the channel aborts without an error status.
+ * completion: the channel aborts without an error status, and a chunk of
+ * it in flight on the link never lands.
  */
 static void akd_edma_halt(AkdState *s, int dir, int ch)
 {
+	AkdEdma *e = &s->edma;
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
 
 	c->stop_req = false;
 	if (!c->running)
 		return;
+	if (e->fly_ch[dir] == ch) {
+		e->fly_ch[dir] = -1;
+		e->link_free[dir] = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+	}
 	timer_del(c->timer);
 	c->walking = false;
 	c->elem_active = false;
+	c->paused = false;
 	c->result = EDMA_RES_ABORT(AKD_EDMA_ERR_NONE);
 	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	akd_edma_complete(s, dir, ch);
 }
 
-static void akd_edma_bh(void *opaque)
+/* The channel of @dir that the link serves next (round robin), or -1. */
+static int akd_edma_next_ch(AkdState *s, int dir)
 {
-	AkdState *s = opaque;
-	uint64_t budget = AKD_EDMA_BUDGET;
-	bool more = false;
 	int i;
+
+	for (i = 1; i <= AKD_EDMA_CHANNELS; i++) {
+		int ch = (s->edma.rr[dir] + i) % AKD_EDMA_CHANNELS;
+		AkdEdmaChan *c = akd_ch(s, dir, ch);
+
+		if (c->running && c->walking && !c->paused)
+			return ch;
+	}
+	return -1;
+}
+
+/*
+ * akd_edma_link_run() - one direction's link, on QEMU_CLOCK_VIRTUAL: land
+ * the chunk in flight when its time has come, then give the link to the
+ * next channel with work (round robin by chunk, so two channels of one
+ * direction share its bandwidth), fetching elements as they start. With
+ * timing=immediate chunks take no time; the work is then bounded per call
+ * and continues on the next nanosecond of the clock.
+ */
+static void akd_edma_link_run(AkdState *s, int dir)
+{
+	AkdEdma *e = &s->edma;
+	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+	uint64_t moved = 0;
+	int steps, ch;
 
 	if (akd_dead(s))
 		return;		/* akd_edma_resume() restarts us */
-
-	/* Round robin over the channels, a slice of the budget each. */
-	for (i = 0; i < 2 * AKD_EDMA_CHANNELS; i++) {
-		int dir = i / AKD_EDMA_CHANNELS, ch = i % AKD_EDMA_CHANNELS;
-		AkdEdmaChan *c = akd_ch(s, dir, ch);
-		uint64_t slice = budget / 4;
-		int steps = 0;
-
-		if (c->stop_req) {
+	for (ch = 0; ch < AKD_EDMA_CHANNELS; ch++)
+		if (akd_ch(s, dir, ch)->stop_req)
 			akd_edma_halt(s, dir, ch);
+
+	for (steps = 0; steps < 4096 && moved < AKD_EDMA_BUDGET; steps++) {
+		AkdEdmaChan *c;
+		uint32_t n;
+		int64_t start;
+
+		if (e->fly_ch[dir] >= 0) {
+			if (e->fly_end[dir] > now) {
+				timer_mod(e->link_timer[dir], e->fly_end[dir]);
+				return;
+			}
+			ch = e->fly_ch[dir];
+			e->fly_ch[dir] = -1;
+			e->link_free[dir] = e->fly_end[dir];
+			moved += e->fly_n[dir];
+			akd_edma_commit(s, dir, ch, e->fly_n[dir]);
 			continue;
 		}
-		while (c->walking && slice && steps++ < 4096) {
-			int64_t n;
-
-			if (!c->elem_active && !akd_edma_fetch(s, dir, ch))
-				break;
-			if (!c->elem_active)
-				continue;	/* a link element */
-			n = akd_edma_move(s, dir, ch, slice);
-			if (n < 0)
-				break;
-			if (!n && c->elem_active)
-				break;	/* a register word waits for a new budget */
-			slice -= n;
+		ch = akd_edma_next_ch(s, dir);
+		if (ch < 0)
+			return;		/* idle */
+		c = akd_ch(s, dir, ch);
+		if (!c->elem_active) {
+			akd_edma_fetch(s, dir, ch);
+			continue;	/* finished, a link element, or paused */
 		}
-		if (c->walking)
-			more = true;
+		/* The next chunk: whole words for register targets. */
+		n = MIN(c->cur_left, AKD_EDMA_CHUNK);
+		e->rr[dir] = ch;
+		start = MAX(e->link_free[dir], now);
+		e->fly_ch[dir] = ch;
+		e->fly_n[dir] = n;
+		e->fly_end[dir] = start;
+		if (s->timing_modeled)
+			e->fly_end[dir] += akd_chunk_ns(c->size - c->cur_left,
+							c->size - c->cur_left + n);
 	}
-	if (more)
-		qemu_bh_schedule(s->edma.bh);
+	timer_mod(e->link_timer[dir], now + 1);
+}
+
+static void akd_edma_link_timer_wr(void *opaque)
+{
+	akd_edma_link_run(opaque, AKD_WR);
+}
+
+static void akd_edma_link_timer_rd(void *opaque)
+{
+	akd_edma_link_run(opaque, AKD_RD);
 }
 
 /* ---- Registers ------------------------------------------------------------- */
@@ -512,7 +612,7 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 			return;
 		}
 		c->stop_req = true;
-		qemu_bh_schedule(e->bh);
+		akd_edma_link_kick(s, dir);
 		return;
 	}
 	if (!(e->engine_en[dir] & 1)) {
@@ -530,6 +630,7 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 	c->running = true;
 	c->walking = true;
 	c->elem_active = false;
+	c->paused = false;
 	c->stop_req = false;
 	c->ccs = !!(c->ctrl1 & EDMA_CCS);
 	c->irq_local = false;
@@ -537,12 +638,11 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 	c->elements = 0;
 	c->bytes = 0;
 	c->modeled_ns = 0;
-	c->stall_ns = 0;
 	c->fault_db = akd_fault_doorbell(s, dir, ch);
 	c->result = EDMA_RES_DONE;
 	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	akd_ch_set_cs(c, EDMA_CS_RUNNING);
-	qemu_bh_schedule(e->bh);
+	akd_edma_link_kick(s, dir);
 }
 
 static void akd_edma_engine_en(AkdState *s, int dir, uint32_t val)
@@ -558,7 +658,7 @@ static void akd_edma_engine_en(AkdState *s, int dir, uint32_t val)
 
 		if (c->running) {
 			c->stop_req = true;
-			qemu_bh_schedule(s->edma.bh);
+			akd_edma_link_kick(s, dir);
 		}
 	}
 }
@@ -769,8 +869,12 @@ void akd_edma_realize(AkdState *s)
 	int i;
 
 	s->edma.bounce = g_malloc(AKD_EDMA_CHUNK);
-	s->edma.bh = qemu_bh_new_guarded(akd_edma_bh, s,
-					 &DEVICE(s)->mem_reentrancy_guard);
+	s->edma.link_timer[AKD_WR] = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+						  akd_edma_link_timer_wr, s);
+	s->edma.link_timer[AKD_RD] = timer_new_ns(QEMU_CLOCK_VIRTUAL,
+						  akd_edma_link_timer_rd, s);
+	s->edma.fly_ch[AKD_WR] = -1;
+	s->edma.fly_ch[AKD_RD] = -1;
 	for (i = 0; i < 2 * AKD_EDMA_CHANNELS; i++) {
 		AkdEdmaChan *c = &s->edma.ch[i];
 
@@ -789,8 +893,10 @@ void akd_edma_unrealize(AkdState *s)
 		timer_free(s->edma.ch[i].timer);
 		s->edma.ch[i].timer = NULL;
 	}
-	qemu_bh_delete(s->edma.bh);
-	s->edma.bh = NULL;
+	for (i = 0; i < 2; i++) {
+		timer_free(s->edma.link_timer[i]);
+		s->edma.link_timer[i] = NULL;
+	}
 	g_free(s->edma.bounce);
 	s->edma.bounce = NULL;
 }
@@ -800,7 +906,14 @@ void akd_edma_reset(AkdState *s)
 	AkdEdma *e = &s->edma;
 	int i;
 
-	qemu_bh_cancel(e->bh);
+	for (i = 0; i < 2; i++) {
+		timer_del(e->link_timer[i]);
+		e->fly_ch[i] = -1;
+		e->fly_n[i] = 0;
+		e->fly_end[i] = 0;
+		e->link_free[i] = 0;
+		e->rr[i] = 0;
+	}
 	e->arb_prior = 0;
 	memset(e->engine_en, 0, sizeof(e->engine_en));
 	memset(e->arb_weight, 0, sizeof(e->arb_weight));
@@ -826,8 +939,27 @@ void akd_edma_reset(AkdState *s)
 		c->running = false;
 		c->walking = false;
 		c->elem_active = false;
+		c->paused = false;
 		c->stop_req = false;
 	}
+}
+
+/* Check what a migration stream says about the links (they index arrays). */
+int akd_edma_post_load(AkdState *s)
+{
+	AkdEdma *e = &s->edma;
+	int i;
+
+	for (i = 0; i < 2; i++) {
+		if (e->fly_ch[i] < -1 || e->fly_ch[i] >= AKD_EDMA_CHANNELS ||
+		    e->rr[i] < 0 || e->rr[i] >= AKD_EDMA_CHANNELS ||
+		    e->fly_n[i] > AKD_EDMA_CHUNK)
+			return -EINVAL;
+		if (e->fly_ch[i] >= 0 &&
+		    e->fly_n[i] > e->ch[i * AKD_EDMA_CHANNELS + e->fly_ch[i]].cur_left)
+			return -EINVAL;
+	}
+	return 0;
 }
 
 /* After the device was silent, or after migration: pick up the work. */
@@ -839,13 +971,19 @@ void akd_edma_resume(AkdState *s)
 	for (i = 0; i < 2 * AKD_EDMA_CHANNELS; i++) {
 		AkdEdmaChan *c = &s->edma.ch[i];
 
-		if (c->walking)
-			qemu_bh_schedule(s->edma.bh);
+		if (c->paused)
+			timer_mod(c->timer, MAX(c->resume_at, now));
+		else if (c->walking)
+			akd_edma_link_kick(s, c->dir);
 		else if (c->running && c->deadline <= now)
 			akd_edma_complete(s, c->dir, c->id);
 		else if (c->running)
 			timer_mod(c->timer, c->deadline);
 	}
+	for (i = 0; i < 2; i++)
+		if (s->edma.fly_ch[i] >= 0)
+			timer_mod(s->edma.link_timer[i],
+				  MAX(s->edma.fly_end[i], now));
 }
 
 static const VMStateDescription vmstate_akd_edma_chan = {
@@ -875,8 +1013,9 @@ static const VMStateDescription vmstate_akd_edma_chan = {
 		VMSTATE_UINT32(cur_ctrl, AkdEdmaChan),
 		VMSTATE_UINT32(result, AkdEdmaChan),
 		VMSTATE_INT64(deadline, AkdEdmaChan),
-		VMSTATE_UINT64_V(stall_ns, AkdEdmaChan, 2),
 		VMSTATE_BOOL_V(fault_db, AkdEdmaChan, 2),
+		VMSTATE_BOOL_V(paused, AkdEdmaChan, 2),
+		VMSTATE_INT64_V(resume_at, AkdEdmaChan, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };
@@ -900,6 +1039,11 @@ const VMStateDescription vmstate_akd_edma = {
 		VMSTATE_UINT32(viewport, AkdEdma),
 		VMSTATE_STRUCT_ARRAY(ch, AkdEdma, 2 * AKD_EDMA_CHANNELS, 1,
 				     vmstate_akd_edma_chan, AkdEdmaChan),
+		VMSTATE_INT32_ARRAY_V(fly_ch, AkdEdma, 2, 2),
+		VMSTATE_UINT32_ARRAY_V(fly_n, AkdEdma, 2, 2),
+		VMSTATE_INT64_ARRAY_V(fly_end, AkdEdma, 2, 2),
+		VMSTATE_INT64_ARRAY_V(link_free, AkdEdma, 2, 2),
+		VMSTATE_INT32_ARRAY_V(rr, AkdEdma, 2, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };

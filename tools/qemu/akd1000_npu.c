@@ -5,9 +5,10 @@
  *
  * A command (MODEL_LOAD, WEIGHT_UPDATE, INFER_START) sets BUSY and nothing
  * else in the register handler. Model loads and weight updates are checked
- * and applied when they complete; an inference batch is computed input by
- * input in a bottom half, in slices bounded by a number of multiply-adds,
- * and completes when both the computation and the modeled time are done.
+ * and applied when they complete; the work is done on QEMU_CLOCK_VIRTUAL
+ * timers as it comes due (a load's image slice by slice, an inference
+ * batch input by input at each input's modeled completion), and a command
+ * completes when both the work and the modeled time are done.
  * Completion sets IRQ_STATUS and, when enabled, posts an MSI write to the
  * NPU IMWr address.
  */
@@ -96,7 +97,7 @@
 #define NPU_LOAD_BASE_NS	10000	/* 10 us + 1 ns per byte */
 #define NPU_INFER_BASE_NS	20000	/* 20 us + MACs / (NP_COUNT * 128) us */
 #define NPU_MAX_BATCH		65535
-#define AKD_NPU_LOAD_SLICE	(1 * MiB)	/* image bytes per bottom half */
+#define AKD_NPU_LOAD_SLICE	(1 * MiB)	/* image bytes per work call */
 
 /* ---- CRC-32 (IEEE 802.3, as zlib's crc32()) --------------------------------- */
 
@@ -285,7 +286,7 @@ static void akd_npu_describe_model(AkdNpu *n)
 }
 
 /*
- * MODEL_LOAD, the copy: the bottom half moves the image from LPDDR into NP
+ * MODEL_LOAD, the copy: akd_npu_work() moves the image from LPDDR into NP
  * SRAM (n->load_buf) a slice at a time, computing its CRC as it goes, after
  * the range and header checks. Returns true when the copy is complete (or
  * the load failed: n->cmd_error).
@@ -522,23 +523,53 @@ static void akd_npu_computed(AkdState *s)
 		timer_mod(n->timer, n->deadline);
 }
 
-static void akd_npu_bh(void *opaque)
+/*
+ * When the next piece of the command's work is due on the modeled clock:
+ * a model load's next 1 MiB slice once it has been read (10 us + 1 ns per
+ * byte), an inference's next input at its own completion. With
+ * timing=immediate, or for work without modeled pieces, at once (the
+ * command's start).
+ */
+static int64_t akd_npu_next_due(AkdState *s)
+{
+	AkdNpu *n = &s->npu;
+
+	if (!s->timing_modeled || n->cmd_error)
+		return n->started;
+	if (n->cmd == AKD_NPU_LOAD)
+		return n->started + NPU_LOAD_BASE_NS +
+		       MIN((uint64_t)n->load_off + AKD_NPU_LOAD_SLICE,
+			   n->in_stride);
+	if (n->cmd == AKD_NPU_INFER)
+		return n->started + (int64_t)(n->done_inputs + 1) * n->unit_ns;
+	return n->started;
+}
+
+/*
+ * The NPU's work, on QEMU_CLOCK_VIRTUAL: each piece when it is due, so that
+ * a load reads its image over the load time and each input's outputs reach
+ * LPDDR at that input's completion (the last at the command's completion),
+ * never before. Bounded per call; with timing=immediate the rest follows
+ * on the next nanosecond of the clock.
+ */
+static void akd_npu_work(void *opaque)
 {
 	AkdState *s = opaque;
 	AkdNpu *n = &s->npu;
+	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	uint64_t macs = 0;
 
 	if (n->cmd == AKD_NPU_IDLE || n->computed || akd_dead(s))
 		return;
 	if (n->cmd == AKD_NPU_LOAD && !akd_npu_load_step(s)) {
-		qemu_bh_schedule(n->bh);
+		timer_mod(n->work, MAX(akd_npu_next_due(s), now + 1));
 		return;
 	}
 	if (n->cmd == AKD_NPU_INFER && !n->cmd_error) {
 		uint8_t *a = g_malloc(n->max_width), *b = g_malloc(n->max_width);
 
-		while (n->done_inputs < n->batch &&
-		       macs < AKD_NPU_BUDGET_MACS) {
+		while (n->done_inputs < n->batch && macs < AKD_NPU_BUDGET_MACS &&
+		       akd_npu_next_due(s) <= now) {
 			if (!akd_infer_one(s, n->done_inputs, a, b)) {
 				n->cmd_error = NPU_ERR_ADDRESS;
 				break;
@@ -549,14 +580,14 @@ static void akd_npu_bh(void *opaque)
 		g_free(a);
 		g_free(b);
 		if (!n->cmd_error && n->done_inputs < n->batch) {
-			qemu_bh_schedule(n->bh);
+			timer_mod(n->work, MAX(akd_npu_next_due(s), now + 1));
 			return;
 		}
 	}
 	akd_npu_computed(s);
 }
 
-/* Start a command: BUSY now, the work in the bottom half. */
+/* Start a command: BUSY now, the work when it is due (akd_npu_work()). */
 static void akd_npu_start(AkdState *s, uint32_t cmd, uint64_t ns)
 {
 	AkdNpu *n = &s->npu;
@@ -569,10 +600,11 @@ static void akd_npu_start(AkdState *s, uint32_t cmd, uint64_t ns)
 	n->cmd = cmd;
 	n->computed = false;
 	n->started = now;
+	n->unit_ns = cmd == AKD_NPU_INFER && n->batch ? ns / n->batch : 0;
 	n->deadline = (s->timing_modeled ? now + ns : now) +
 		      akd_completion_delay_ns(s) + akd_fault_npu_delay_ns(s);
 	n->status = (n->status & ~NPU_STATUS_ERROR) | NPU_STATUS_BUSY;
-	qemu_bh_schedule(n->bh);
+	timer_mod(n->work, akd_npu_next_due(s));
 }
 
 static bool akd_npu_can_start(AkdState *s, const char *what)
@@ -666,7 +698,7 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 
 	if (val & NPU_CONTROL_RESET) {
 		/* Cancels a command in progress without a completion. */
-		qemu_bh_cancel(n->bh);
+		timer_del(n->work);
 		timer_del(n->timer);
 		n->cmd = AKD_NPU_IDLE;
 		akd_npu_load_discard(n);
@@ -863,8 +895,7 @@ void akd_npu_write(AkdState *s, uint32_t off, uint32_t val)
 void akd_npu_realize(AkdState *s)
 {
 	akd_crc_init();
-	s->npu.bh = qemu_bh_new_guarded(akd_npu_bh, s,
-					&DEVICE(s)->mem_reentrancy_guard);
+	s->npu.work = timer_new_ns(QEMU_CLOCK_VIRTUAL, akd_npu_work, s);
 	s->npu.timer = timer_new_ns(QEMU_CLOCK_VIRTUAL, akd_npu_timer, s);
 }
 
@@ -874,22 +905,22 @@ void akd_npu_unrealize(AkdState *s)
 	akd_npu_drop_model(&s->npu);
 	timer_free(s->npu.timer);
 	s->npu.timer = NULL;
-	qemu_bh_delete(s->npu.bh);
-	s->npu.bh = NULL;
+	timer_free(s->npu.work);
+	s->npu.work = NULL;
 }
 
 void akd_npu_reset(AkdState *s)
 {
 	AkdNpu *n = &s->npu;
-	QEMUBH *bh = n->bh;
+	QEMUTimer *work = n->work;
 	QEMUTimer *timer = n->timer;
 
-	qemu_bh_cancel(bh);
+	timer_del(work);
 	timer_del(timer);
 	akd_npu_load_discard(n);
 	akd_npu_drop_model(n);
 	memset(n, 0, sizeof(*n));
-	n->bh = bh;
+	n->work = work;
 	n->timer = timer;
 	n->np_enable[0] = 0xffffffffu;
 	n->np_enable[1] = 0xffffffffu;
@@ -903,7 +934,8 @@ void akd_npu_resume(AkdState *s)
 	if (n->cmd == AKD_NPU_IDLE)
 		return;
 	if (!n->computed)
-		qemu_bh_schedule(n->bh);
+		timer_mod(n->work, MAX(akd_npu_next_due(s),
+				       qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL)));
 	else if (n->deadline <= qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL))
 		akd_npu_complete(s);
 	else
@@ -950,7 +982,7 @@ int akd_npu_post_load(AkdState *s)
 
 const VMStateDescription vmstate_akd_npu = {
 	.name = "akd1000-npu",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32_ARRAY(np_enable, AkdNpu, AKD_NP_ENABLE_WORDS),
@@ -985,6 +1017,7 @@ const VMStateDescription vmstate_akd_npu = {
 		VMSTATE_INT64(started, AkdNpu),
 		VMSTATE_INT64(deadline, AkdNpu),
 		VMSTATE_BOOL(computed, AkdNpu),
+		VMSTATE_INT64_V(unit_ns, AkdNpu, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };

@@ -676,6 +676,8 @@ static int akd_post_load(void *opaque, int version_id)
 	AkdState *s = opaque;
 	int ret = akd_npu_post_load(s);
 
+	if (!ret)
+		ret = akd_edma_post_load(s);
 	if (ret)
 		return ret;
 	akd_edma_resume(s);
