@@ -107,16 +107,12 @@ static ssize_t akida_rw(struct file *filp, enum akida_dma_dir dir, void __user *
 	struct akida_file *af = filp->private_data;
 	struct akida_dev *adev = af->adev;
 	ssize_t ret;
-	int idx;
 
 	ret = akida_check_user_range(adev, *ppos, count);
 	if (ret || !count)
 		return ret;
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		return ret;
+	/* It enters the device guard itself, once the user pages are pinned. */
 	ret = akida_dma_user(adev, dir, buf, *ppos, count);
-	akida_dev_exit(adev, idx);
 	if (ret > 0)
 		*ppos += ret;
 	return ret;
