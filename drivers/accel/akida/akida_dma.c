@@ -18,18 +18,14 @@ static int akida_dma_entry_run(struct akida_file *af,
 	struct akida_dev *adev = af->adev;
 	bool to_dev = ent->dir == AKIDA_DIR_TO_DEVICE;
 	ssize_t done;
-	int idx, ret;
 
 	if (to_dev)
 		akida_job_invalidate(&adev->job, ent->dev_addr, ent->size);
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		return ret;
+	/* Pins the user pages first, then enters the device guard. */
 	done = akida_dma_user(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
 			      AKIDA_DMA_FROM_DEVICE,
 			      u64_to_user_ptr(ent->user_ptr), ent->dev_addr,
 			      ent->size);
-	akida_dev_exit(adev, idx);
 	/*
 	 * And again now that the write is over: a job that loaded the program
 	 * while the write was under way took a torn image for the new one.

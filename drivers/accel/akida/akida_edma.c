@@ -17,10 +17,12 @@
  * holder. Every wait is bounded by dma_timeout_ms, after which the channel
  * is stopped and returned to service.
  *
- * A transfer holds one channel from start to end, so two transfers per
- * direction run concurrently. Large transfers go through two bounce buffers
- * per channel (the copy of one chunk overlaps the DMA of the other), or,
- * with dma_pinned=1, straight from the pinned user pages.
+ * A user transfer pins its buffer a batch at a time, holding nothing (every
+ * fault on user memory is taken there), then holds one channel per batch,
+ * so two transfers per direction run concurrently. A batch goes through two
+ * bounce buffers per channel (the copy of one chunk overlaps the DMA of the
+ * other), or, with dma_pinned=1, straight from the pinned pages. Nothing
+ * that holds a channel touches user memory.
  */
 #include <linux/bitfield.h>
 #include <linux/delay.h>
@@ -39,7 +41,7 @@
 
 /* Data elements per list at most, however large the reserved area. */
 #define AKIDA_LL_MAX_ELEMS	1024
-/* Pinned mode: user pages pinned at a time. */
+/* User pages pinned at a time by read()/write() and AKIDA_IOCTL_DMA. */
 #define AKIDA_PIN_BATCH		1024
 /* Smallest bounce buffer we accept when memory is short. */
 #define AKIDA_BOUNCE_MIN	SZ_16K
@@ -979,10 +981,10 @@ static void akida_bounce_start(struct akida_edma_chan *ch, unsigned int b, u64 a
 }
 
 /*
- * Host to device through the bounce buffers: copy chunk i + 1 from the user
- * while the engine moves chunk i.
+ * Host to device through the bounce buffers: copy chunk i + 1 from the
+ * pinned user pages while the engine moves chunk i.
  */
-static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user *ubuf,
+static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, struct sg_table *sgt,
 				   u64 axi, size_t len)
 {
 	size_t bsz = ch->adev->edma.bounce_size;
@@ -991,15 +993,13 @@ static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user
 	int ret = 0, err;
 
 	cur = min(len, bsz);
-	if (copy_from_user(ch->bounce[b], ubuf, cur))
-		return -EFAULT;
+	sg_pcopy_to_buffer(sgt->sgl, sgt->orig_nents, ch->bounce[b], cur, 0);
 	akida_bounce_start(ch, b, axi, cur);
 	for (;;) {
 		next = min(len - done - cur, bsz);
-		if (next && copy_from_user(ch->bounce[b ^ 1], ubuf + done + cur, next)) {
-			ret = -EFAULT;
-			next = 0;
-		}
+		if (next)
+			sg_pcopy_to_buffer(sgt->sgl, sgt->orig_nents, ch->bounce[b ^ 1],
+					   next, done + cur);
 		err = akida_chan_wait(ch);
 		if (err) {
 			ret = err;
@@ -1021,9 +1021,9 @@ static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user
 
 /*
  * Device to host through the bounce buffers: start chunk i + 1 before
- * copying chunk i to the user.
+ * copying chunk i to the pinned user pages.
  */
-static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ubuf,
+static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, struct sg_table *sgt,
 				     u64 axi, size_t len)
 {
 	size_t bsz = ch->adev->edma.bounce_size;
@@ -1046,12 +1046,8 @@ static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ub
 		}
 		if (next)
 			akida_bounce_start(ch, b ^ 1, axi + done + cur, next);
-		if (copy_to_user(ubuf + done, ch->bounce[b], cur)) {
-			ret = -EFAULT;
-			if (next)
-				akida_chan_wait(ch);
-			break;
-		}
+		sg_pcopy_from_buffer(sgt->sgl, sgt->orig_nents, ch->bounce[b], cur,
+				     done);
 		done += cur;
 		if (!next)
 			break;
@@ -1061,18 +1057,87 @@ static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ub
 	return done ? done : ret;
 }
 
-/* Straight from or to the user's pages, pinned a batch at a time. */
-static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
-				 u64 axi, size_t len)
+/*
+ * Straight from or to the pinned user pages. On a failure that leaves the
+ * channel wedged, the mapping and the pins go to the quarantine (*@taken).
+ */
+static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, struct sg_table *sgt,
+				 struct page **pages, unsigned int npages,
+				 u64 axi, size_t len, bool *taken)
 {
 	struct device *dev = &ch->adev->pdev->dev;
 	bool from_dev = ch->dir == AKIDA_DMA_FROM_DEVICE;
 	enum dma_data_direction ddir = from_dev ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
-	struct page **pages;
-	struct sg_table sgt;
-	size_t done = 0;
-	int ret = 0;
+	int ret;
 
+	ret = dma_map_sgtable(dev, sgt, ddir, 0);
+	if (ret)
+		return ret;
+	ret = akida_chan_xfer_sgt(ch, sgt, axi, len);
+	/* A wedged channel may still write these pages. */
+	if (ret && akida_dma_quarantine(ch->adev, sgt, true, ddir, pages, npages,
+					from_dev)) {
+		*taken = true;
+		return ret;
+	}
+	dma_unmap_sgtable(dev, sgt, ddir, 0);
+	return ret ? ret : len;
+}
+
+/*
+ * One batch of pinned user pages through a channel, inside the device guard.
+ * Return: bytes moved or a negative errno; *@taken as akida_pinned_xfer().
+ */
+static ssize_t akida_dma_batch(struct akida_dev *adev, enum akida_dma_dir dir,
+			       struct page **pages, unsigned int npages,
+			       unsigned int off, u64 axi, size_t len, bool *taken)
+{
+	struct device *dev = &adev->pdev->dev;
+	struct akida_edma_chan *ch;
+	struct sg_table sgt;
+	ssize_t ret;
+	int idx;
+
+	ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, len,
+					      dma_get_max_seg_size(dev), GFP_KERNEL);
+	if (ret)
+		return ret;
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
+		goto out_free;
+	ch = akida_chan_get(adev, dir);
+	if (IS_ERR(ch)) {
+		ret = PTR_ERR(ch);
+		goto out_exit;
+	}
+	if (READ_ONCE(akida_dma_pinned))
+		ret = akida_pinned_xfer(ch, &sgt, pages, npages, axi, len, taken);
+	else if (dir == AKIDA_DMA_TO_DEVICE)
+		ret = akida_bounce_to_dev(ch, &sgt, axi, len);
+	else
+		ret = akida_bounce_from_dev(ch, &sgt, axi, len);
+	akida_chan_put(ch);
+out_exit:
+	akida_dev_exit(adev, idx);
+out_free:
+	/* Empty if the quarantine took it. */
+	sg_free_table(&sgt);
+	return ret;
+}
+
+ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
+		       void __user *ubuf, u64 axi, size_t len)
+{
+	bool from_dev = dir == AKIDA_DMA_FROM_DEVICE;
+	struct page **pages;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (!len)
+		return 0;
+	ret = akida_dma_check(adev, axi, len);
+	if (ret)
+		return ret;
 	pages = kvmalloc_array(AKIDA_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
@@ -1082,38 +1147,37 @@ static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
 		unsigned int off = offset_in_page(uaddr);
 		size_t n = min_t(size_t, len - done, AKIDA_PIN_BATCH * PAGE_SIZE - off);
 		int npages = DIV_ROUND_UP(off + n, PAGE_SIZE);
+		bool taken = false;
 		int pinned;
 
-		pinned = pin_user_pages_fast(uaddr - off, npages, from_dev ? FOLL_WRITE : 0,
-					     pages);
+		/*
+		 * Every user page fault (userfaultfd, FUSE, swap) is taken
+		 * here, holding nothing: not the device guard, not reset_lock,
+		 * not a channel. The engine side then only copies between
+		 * pinned pages and the bounce buffers, or maps them.
+		 */
+		pinned = pin_user_pages_fast(uaddr - off, npages,
+					     from_dev ? FOLL_WRITE : 0, pages);
 		if (pinned != npages) {
 			if (pinned > 0)
 				unpin_user_pages(pages, pinned);
 			ret = pinned < 0 ? pinned : -EFAULT;
 			break;
 		}
-		ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, n,
-						      dma_get_max_seg_size(dev),
-						      GFP_KERNEL);
-		if (!ret) {
-			ret = dma_map_sgtable(dev, &sgt, ddir, 0);
-			if (!ret) {
-				ret = akida_chan_xfer_sgt(ch, &sgt, axi + done, n);
-				/* A wedged channel may still write these pages. */
-				if (ret && akida_dma_quarantine(ch->adev, &sgt, true,
-								ddir, pages, npages,
-								from_dev)) {
-					pages = NULL;
-					break;
-				}
-				dma_unmap_sgtable(dev, &sgt, ddir, 0);
-			}
-			sg_free_table(&sgt);
+		ret = akida_dma_batch(adev, dir, pages, npages, off, axi + done, n,
+				      &taken);
+		if (taken) {
+			/* The quarantine owns the array and its pins now. */
+			pages = kvmalloc_array(AKIDA_PIN_BATCH, sizeof(*pages),
+					       GFP_KERNEL);
+			break;
 		}
 		unpin_user_pages_dirty_lock(pages, npages, from_dev);
-		if (ret)
+		if (ret < 0)
 			break;
-		done += n;
+		done += ret;
+		if ((size_t)ret < n)
+			break;
 		if (done < len && fatal_signal_pending(current)) {
 			ret = -EINTR;
 			break;
@@ -1121,30 +1185,6 @@ static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
 	}
 	kvfree(pages);
 	return done ? done : ret;
-}
-
-ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
-		       void __user *ubuf, u64 axi, size_t len)
-{
-	struct akida_edma_chan *ch;
-	ssize_t ret;
-
-	if (!len)
-		return 0;
-	ret = akida_dma_check(adev, axi, len);
-	if (ret)
-		return ret;
-	ch = akida_chan_get(adev, dir);
-	if (IS_ERR(ch))
-		return PTR_ERR(ch);
-	if (READ_ONCE(akida_dma_pinned))
-		ret = akida_pinned_xfer(ch, ubuf, axi, len);
-	else if (dir == AKIDA_DMA_TO_DEVICE)
-		ret = akida_bounce_to_dev(ch, ubuf, axi, len);
-	else
-		ret = akida_bounce_from_dev(ch, ubuf, axi, len);
-	akida_chan_put(ch);
-	return ret;
 }
 
 int akida_edma_reset(struct akida_dev *adev)

@@ -183,7 +183,13 @@ int akida_dma_sgt(struct akida_dev *adev, enum akida_dma_dir dir,
  * @axi: Chip (AXI) address.
  * @len: Bytes.
  *
- * Uses bounce buffers or pinned user pages (module parameter dma_pinned).
+ * Unlike the other calls here, the caller must be outside
+ * akida_dev_enter()/exit(): the user buffer is pinned a batch (4 MiB) at a
+ * time holding nothing, so that a page fault that sleeps on userspace
+ * (userfaultfd, FUSE) never holds the device guard, reset_lock or a channel;
+ * each batch then enters the guard, takes a channel and moves through the
+ * bounce buffers or straight from the pinned pages (module parameter
+ * dma_pinned). Fatal signals are honoured between batches and chunks.
  *
  * Return: bytes moved (short only if an error ended the transfer after some
  * bytes moved), or a negative errno as for akida_dma_sgt() plus -EFAULT.

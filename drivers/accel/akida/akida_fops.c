@@ -182,7 +182,6 @@ static ssize_t akida_rw(struct file *filp, enum akida_dma_dir dir, void __user *
 	struct akida_dev *adev = af->adev;
 	bool lpddr;
 	ssize_t ret;
-	int idx;
 
 	ret = akida_check_user_range(adev, *ppos, count);
 	if (ret || !count)
@@ -201,13 +200,10 @@ static ssize_t akida_rw(struct file *filp, enum akida_dma_dir dir, void __user *
 		if (ret)
 			goto out_unlock;
 	}
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		goto out_unlock;
 	if (dir == AKIDA_DMA_TO_DEVICE && lpddr)
 		akida_job_invalidate(&adev->job, *ppos, count);
+	/* It enters the device guard itself, once the user pages are pinned. */
 	ret = akida_dma_user(adev, dir, buf, *ppos, count);
-	akida_dev_exit(adev, idx);
 	if (ret > 0)
 		*ppos += ret;
 out_unlock:

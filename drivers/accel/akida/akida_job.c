@@ -25,6 +25,7 @@
  * poll() reports EPOLLIN while there is one.
  */
 #include <linux/bitfield.h>
+#include <linux/capability.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iopoll.h>
@@ -34,6 +35,8 @@
 #include <linux/poll.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/akida.h>
@@ -58,6 +61,11 @@ static unsigned int max_pinned_mb = 256;
 module_param(max_pinned_mb, uint, 0644);
 MODULE_PARM_DESC(max_pinned_mb,
 		 "Host memory one open file may have pinned for its jobs, MiB (default 256)");
+
+static unsigned int max_dev_pinned_mb = 1024;
+module_param(max_dev_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_dev_pinned_mb,
+		 "Host memory all open files of one device may have pinned for their jobs, MiB (default 1024)");
 
 static unsigned int stage_kib = 512;
 module_param(stage_kib, uint, 0444);
@@ -104,6 +112,91 @@ void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len)
 	spin_unlock(&eng->lock);
 }
 
+/* ---- pin accounting ---- */
+
+/*
+ * Charge the pins @job is about to take, before it takes them: to its file
+ * (max_pinned_mb), to the device (max_dev_pinned_mb) and, in pages, to the
+ * caller's mm->pinned_vm, bounded by RLIMIT_MEMLOCK unless the caller has
+ * CAP_IPC_LOCK (as RDMA's umem and VFIO's type1 do). The xfers are looked up
+ * but not pinned. akida_job_uncharge() undoes it, once.
+ *
+ * Return: 0; -E2BIG if the job alone exceeds a cap; -EAGAIN if the caps are
+ * full with other pending jobs; -ENOMEM beyond RLIMIT_MEMLOCK.
+ */
+static int akida_job_charge(struct akida_file *af, struct akida_job *job)
+{
+	struct akida_job_engine *eng = &af->adev->job;
+	struct akida_job_file *jf = &af->job;
+	u64 file_lim = (u64)READ_ONCE(max_pinned_mb) << 20;
+	u64 dev_lim = (u64)READ_ONCE(max_dev_pinned_mb) << 20;
+	unsigned long pages = 0, lock_lim;
+	u64 bytes = 0;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < job->n_in + job->n_out; i++) {
+		struct akida_xfer *x = &job->xfers[i];
+
+		bytes += x->len;
+		pages += DIV_ROUND_UP(offset_in_page(x->uptr) + x->len, PAGE_SIZE);
+	}
+	if (!bytes)
+		return 0;
+
+	spin_lock(&eng->lock);
+	if (bytes > file_lim || bytes > dev_lim)
+		ret = -E2BIG;
+	else if (jf->counters.pinned_bytes + bytes > file_lim ||
+		 eng->counters.pinned_bytes + bytes > dev_lim)
+		ret = -EAGAIN;
+	if (!ret) {
+		eng->counters.pinned_bytes += bytes;
+		jf->counters.pinned_bytes += bytes;
+		job->pinned = bytes;
+	}
+	spin_unlock(&eng->lock);
+	if (ret) {
+		dev_dbg(&af->adev->dev, "submit: %llu bytes to pin: over a cap (%d)\n",
+			bytes, ret);
+		return ret;
+	}
+
+	lock_lim = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	if (atomic64_add_return(pages, &current->mm->pinned_vm) > lock_lim &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(pages, &current->mm->pinned_vm);
+		dev_dbg(&af->adev->dev, "submit: %lu pages over RLIMIT_MEMLOCK\n",
+			pages);
+		return -ENOMEM;
+	}
+	mmgrab(current->mm);
+	job->mm = current->mm;
+	job->pinned_pages = pages;
+	return 0;
+}
+
+/* Undo akida_job_charge(); a no-op the second time. */
+static void akida_job_uncharge(struct akida_job_engine *eng,
+			       struct akida_job *job)
+{
+	struct akida_job_file *jf = &job->af->job;
+
+	if (job->mm) {
+		atomic64_sub(job->pinned_pages, &job->mm->pinned_vm);
+		mmdrop(job->mm);
+		job->mm = NULL;
+		job->pinned_pages = 0;
+	}
+	if (job->pinned) {
+		spin_lock(&eng->lock);
+		eng->counters.pinned_bytes -= job->pinned;
+		jf->counters.pinned_bytes -= job->pinned;
+		spin_unlock(&eng->lock);
+		job->pinned = 0;
+	}
+}
+
 /* Drop everything a job holds (pins, mappings, memory references). */
 static void akida_job_put_resources(struct akida_job_engine *eng,
 				    struct akida_job *job)
@@ -125,6 +218,7 @@ static void akida_job_put_resources(struct akida_job_engine *eng,
 	kfree(job->mems);
 	job->mems = NULL;
 	job->n_mems = 0;
+	akida_job_uncharge(eng, job);
 }
 
 static void akida_job_free(struct akida_job_engine *eng, struct akida_job *job)
@@ -145,7 +239,6 @@ static void akida_job_complete(struct akida_job_engine *eng,
 			       u32 npu_error)
 {
 	struct akida_job_file *jf = &job->af->job;
-	u64 pinned = job->pinned;
 
 	akida_job_put_resources(eng, job);
 
@@ -166,8 +259,6 @@ static void akida_job_complete(struct akida_job_engine *eng,
 	}
 	eng->counters.jobs_pending--;
 	jf->counters.jobs_pending--;
-	eng->counters.pinned_bytes -= pinned;
-	jf->counters.pinned_bytes -= pinned;
 	jf->in_flight--;
 	jf->done++;
 	jf->seq++;
@@ -1023,7 +1114,6 @@ static int akida_job_queue(struct akida_file *af, struct akida_job *job,
 	struct akida_job_engine *eng = &adev->job;
 	struct akida_job_file *jf = &af->job;
 	unsigned int i;
-	u64 limit;
 	int ret = 0;
 
 	for (i = 0; !ret && i < job->n_in; i++)
@@ -1033,14 +1123,11 @@ static int akida_job_queue(struct akida_file *af, struct akida_job *job,
 		return ret;
 	}
 
-	limit = (u64)READ_ONCE(max_pinned_mb) << 20;
 	spin_lock(&eng->lock);
 	if (eng->stop) {
 		ret = -ENODEV;
 	} else if (jf->outstanding >= READ_ONCE(max_file_jobs)) {
 		ret = -EAGAIN;
-	} else if (jf->counters.pinned_bytes + job->pinned > limit) {
-		ret = job->pinned > limit ? -E2BIG : -EAGAIN;
 	} else {
 		job->id = eng->next_id++;
 		job->state = AKIDA_JS_QUEUED;
@@ -1058,8 +1145,6 @@ static int akida_job_queue(struct akida_file *af, struct akida_job *job,
 		jf->counters.jobs_submitted++;
 		eng->counters.jobs_pending++;
 		jf->counters.jobs_pending++;
-		eng->counters.pinned_bytes += job->pinned;
-		jf->counters.pinned_bytes += job->pinned;
 	}
 	spin_unlock(&eng->lock);
 	if (ret) {
@@ -1169,13 +1254,14 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 					  false, job->n_in);
 	if (!ret)
 		ret = akida_job_ref_all(af, job);
+	/* The budget first: nothing is pinned beyond it, even for a moment. */
+	if (!ret)
+		ret = akida_job_charge(af, job);
 	for (i = 0; !ret && i < job->n_in + job->n_out; i++) {
 		ret = akida_xfer_pin(adev, &job->xfers[i], i < job->n_in);
 		if (ret)
 			dev_dbg(&adev->dev, "submit: cannot pin DMA entry %u: %d\n",
 				i, ret);
-		else
-			job->pinned += job->xfers[i].len;
 	}
 	if (ret)
 		goto err_free;

@@ -75,7 +75,9 @@ struct akida_job {
 	struct akida_xfer *xfers;	/* n_in inputs, then n_out outputs */
 	unsigned int n_mems;
 	struct akida_mem **mems;	/* allocations referenced (users++) */
-	u64 pinned;
+	u64 pinned;		/* bytes charged to the file and device caps */
+	struct mm_struct *mm;	/* charged @pinned_pages (mmgrab()bed), or NULL */
+	unsigned long pinned_pages;
 
 	/* result */
 	int status;

@@ -96,7 +96,13 @@ int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
 	x->pages = kvmalloc_array(npages, sizeof(*x->pages), GFP_KERNEL);
 	if (!x->pages)
 		return -ENOMEM;
-	pinned = pin_user_pages_fast(start, npages, to_dev ? 0 : FOLL_WRITE,
+	/*
+	 * Long-term: the pages stay pinned until the job completes, which the
+	 * caller does not bound (FOLL_LONGTERM moves them out of CMA and
+	 * movable zones first). Charged by akida_job_charge().
+	 */
+	pinned = pin_user_pages_fast(start, npages,
+				     FOLL_LONGTERM | (to_dev ? 0 : FOLL_WRITE),
 				     x->pages);
 	if (pinned < 0) {
 		kvfree(x->pages);
