@@ -19,6 +19,9 @@
 #define NPU_DEVICE_ID		0x0000
 #define NPU_VERSION		0x0004
 #define NPU_STATUS		0x0008
+#define NPU_IFACE_MAGIC		0x000c	/* [model] interface present: */
+#define  NPU_IFACE_MAGIC_VALUE	0x31504b41u	/* "AKP1" */
+#define  NPU_IFACE_MAJOR	1u	/* the VERSION major we drive */
 #define  NPU_STATUS_READY	(1u << 0)
 #define  NPU_STATUS_BUSY	(1u << 1)
 #define  NPU_STATUS_ERROR	(1u << 2)

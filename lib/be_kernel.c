@@ -29,6 +29,7 @@ struct kpriv {
 	int fd;
 	volatile uint32_t *bar0;
 	size_t bar0_len;
+	int bar0_rw;		/* the mapping is writable */
 	struct akida_info ki;
 	uint64_t prog_addr, prog_cap, prog_len;
 	uint64_t io_addr, io_cap;
@@ -101,11 +102,22 @@ static int k_open(struct akida_device *dev)
 	p->w_layer = -1;
 	p->bar0_len = dev->info.bar_size[0] && dev->info.bar_size[0] < BAR0_MAP ?
 		      dev->info.bar_size[0] : BAR0_MAP;
+	/*
+	 * The driver maps the NPU command registers read-only when the job
+	 * engine owns them: then writes go through pwrite(), which refuses them.
+	 */
+	p->bar0_rw = 1;
 	m = mmap(NULL, p->bar0_len, PROT_READ | PROT_WRITE, MAP_SHARED, p->fd, 0);
+	if (m == MAP_FAILED && errno == EPERM) {
+		p->bar0_rw = 0;
+		m = mmap(NULL, p->bar0_len, PROT_READ, MAP_SHARED, p->fd, 0);
+	}
 	p->bar0 = m == MAP_FAILED ? NULL : m;
 	dev->priv = p;
 
 	dev->caps.features = AKIDA_FEAT_REGS | AKIDA_FEAT_DMA;
+	/* The driver runs jobs only on an NPU with the [model] interface. */
+	dev->npu.iface = !!(p->ki.caps & AKIDA_CAP_JOBS);
 	if (p->ki.caps & AKIDA_CAP_JOBS)
 		dev->caps.features |= AKIDA_FEAT_INFER;
 	if (p->ki.caps & AKIDA_CAP_WEIGHT_UPDATE)
@@ -159,7 +171,7 @@ static int k_reg_write(struct akida_device *dev, uint32_t off, uint32_t val)
 {
 	struct kpriv *p = kp(dev);
 
-	if (p->bar0 && off + 4 <= p->bar0_len) {
+	if (p->bar0 && p->bar0_rw && off + 4 <= p->bar0_len) {
 		p->bar0[off / 4] = val;
 		return 0;
 	}

@@ -283,7 +283,7 @@ static void npu_irq_setup(struct akida_device *dev)
 {
 	struct vpriv *p = vp(dev);
 
-	if (!p->msi)
+	if (!p->msi || !dev->npu.iface)
 		return;
 	bar_wr(dev, 0, NPU_IMWR_ADDR_LO, (uint32_t)p->msi_addr);
 	bar_wr(dev, 0, NPU_IMWR_ADDR_HI, (uint32_t)(p->msi_addr >> 32));
@@ -427,9 +427,10 @@ static int v_open(struct akida_device *dev)
 	if (ret)
 		goto fail;
 	ret = setup_irq(dev);
-	dev->caps.features = AKIDA_FEAT_REGS | AKIDA_FEAT_DMA | AKIDA_FEAT_INFER |
-			     AKIDA_FEAT_WEIGHTS | AKIDA_FEAT_IOMMU |
-			     (p->msi ? AKIDA_FEAT_IRQ : 0);
+	dev->caps.features = AKIDA_FEAT_REGS | AKIDA_FEAT_DMA | AKIDA_FEAT_IOMMU;
+	if (dev->npu.iface)
+		dev->caps.features |= AKIDA_FEAT_INFER | AKIDA_FEAT_WEIGHTS |
+				      (p->msi ? AKIDA_FEAT_IRQ : 0);
 	dev->caps.lpddr_base = AXI_LPDDR_BASE;
 	dev->caps.lpddr_size = p->bar[4].size;
 	dev->caps.mem_base = AXI_LPDDR_BASE + DMA_RAM_SIZE;
@@ -453,7 +454,7 @@ static void v_close(struct akida_device *dev)
 
 	if (!p)
 		return;
-	if (p->device >= 0 && p->msi)
+	if (p->device >= 0 && dev->npu.use_irq)
 		bar_wr(dev, 0, NPU_IRQ_ENABLE, 0);
 	if (p->device >= 0)
 		disable_irq(dev);

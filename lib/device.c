@@ -120,6 +120,8 @@ const struct akida_caps *akida_device_caps(const struct akida_device *dev)
 
 static int unsupported(struct akida_device *dev, const char *what)
 {
+	if ((dev->caps.features & AKIDA_FEAT_DMA) && !dev->npu.iface)
+		return akida_npu_unsupported(dev, what);
 	return akida_fail(AKIDA_ERR_BACKEND_UNAVAILABLE, ENOTSUP,
 			  "the %s backend cannot %s (use the kernel or vfio backend)",
 			  akida_backend_name(dev->caps.backend), what);
@@ -207,6 +209,15 @@ int akida_load(struct akida_device *dev, const struct akida_program *p)
 		dev->prog = NULL;
 	}
 	return ret;
+}
+
+int akida_check_infer(struct akida_device *dev)
+{
+	if (!dev)
+		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "no device");
+	if (!(dev->caps.features & AKIDA_FEAT_DMA) || !(dev->caps.features & AKIDA_FEAT_INFER))
+		return unsupported(dev, "do DMA and inference");
+	return 0;
 }
 
 int akida_infer(struct akida_device *dev, const uint8_t *in, unsigned int batch,

@@ -67,6 +67,12 @@ struct akida_npu {
 	int loaded;
 	int use_irq;				/* wait on the NPU MSI */
 	int timeout_ms;				/* per NPU command; 0: default */
+	/*
+	 * The NPU has the [model] command interface (IFACE_MAGIC and VERSION's
+	 * major known, or the driver's AKIDA_CAP_JOBS): only then may any of
+	 * its registers be written.
+	 */
+	int iface;
 };
 
 struct akida_device {
@@ -90,6 +96,8 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 int akida_npu_update_weights(struct akida_device *dev, const struct akida_program *p,
 			     unsigned int layer);
 int akida_npu_reset(struct akida_device *dev);
+/* Fail, in plain words, because the NPU lacks the [model] interface. */
+int akida_npu_unsupported(struct akida_device *dev, const char *what);
 /* Wait for the NPU, backend-specific (interrupt or bounded poll). */
 int akida_npu_wait(struct akida_device *dev, uint32_t irq_bits, int timeout_ms);
 /* Identity registers into dev->caps. */

@@ -32,9 +32,10 @@ static int wr(struct akida_device *dev, uint32_t off, uint32_t v)
 
 int akida_read_identity(struct akida_device *dev)
 {
-	uint32_t id, ver, np, sram, clk;
+	uint32_t id, ver, np, sram, clk, magic;
 
 	if (rd(dev, NPU_DEVICE_ID, &id) || rd(dev, NPU_VERSION, &ver) ||
+	    rd(dev, NPU_IFACE_MAGIC, &magic) ||
 	    rd(dev, NPU_NP_COUNT, &np) || rd(dev, NPU_SRAM_REGION_0, &sram) ||
 	    rd(dev, NPU_CLOCK_MODE, &clk))
 		return akida_fail(AKIDA_ERR_CAPABILITY, EIO,
@@ -48,7 +49,17 @@ int akida_read_identity(struct akida_device *dev)
 	dev->caps.np_count = np;
 	dev->caps.sram_size = np ? (uint64_t)np * AKIDA_NP_SRAM_BYTES : sram;
 	dev->caps.clock_mode = clk;
+	dev->npu.iface = magic == NPU_IFACE_MAGIC_VALUE && ver >> 16 == NPU_IFACE_MAJOR;
 	return 0;
+}
+
+int akida_npu_unsupported(struct akida_device *dev, const char *what)
+{
+	return akida_fail(AKIDA_ERR_BACKEND_UNAVAILABLE, ENOTSUP,
+			  "%s: cannot %s: the open stack does not support this board's NPU "
+			  "command interface (no IFACE_MAGIC); memory, DMA and register reads "
+			  "work, and BrainChip's SDK still works through /dev/akidaN",
+			  dev->info.bdf, what);
 }
 
 static void sleep_us(unsigned int us)
@@ -137,6 +148,9 @@ int akida_npu_reset(struct akida_device *dev)
 	uint64_t deadline = akida_now_ns() + 1000000000ull;
 	uint32_t st;
 
+	if (!dev->npu.iface)
+		return akida_npu_unsupported(dev, "reset the NPU");
+
 	dev->npu.loaded = 0;
 	if (wr(dev, NPU_CONTROL, NPU_CONTROL_RESET))
 		return akida_fail(AKIDA_ERR_HARDWARE, EIO, "reset write failed");
@@ -156,6 +170,9 @@ int akida_npu_load(struct akida_device *dev, const struct akida_program *p)
 	const void *img;
 	size_t len;
 	int ret;
+
+	if (!dev->npu.iface)
+		return akida_npu_unsupported(dev, "load a program");
 
 	img = akida_program_image(p, &len);
 	n->loaded = 0;
@@ -184,6 +201,9 @@ int akida_npu_infer(struct akida_device *dev, const uint8_t *in, unsigned int ba
 	uint64_t per = (uint64_t)n->in_bytes + n->out_bytes;
 	unsigned int chunk, done = 0;
 	uint32_t status, osz;
+
+	if (!dev->npu.iface)
+		return akida_npu_unsupported(dev, "run inferences");
 	uint64_t t0;
 	int ret;
 
@@ -245,6 +265,9 @@ int akida_npu_update_weights(struct akida_device *dev, const struct akida_progra
 	const void *w;
 	size_t len;
 	int ret;
+
+	if (!dev->npu.iface)
+		return akida_npu_unsupported(dev, "update weights");
 
 	w = akida_program_layer_weights(p, layer, &len);
 	ret = akida_buf_upload(dev, &n->w_addr, &n->w_cap, w, len);

@@ -466,6 +466,13 @@ AKIDA_API int akida_mem_read(struct akida_device *dev, uint64_t addr,
  * with akida_program_set_weights() first) without reloading the program.
  */
 AKIDA_API int akida_load(struct akida_device *dev, const struct akida_program *p);
+/*
+ * 0 if the device handle can move data and run programs, else fails with
+ * AKIDA_ERR_BACKEND_UNAVAILABLE and says in plain words why (a backend
+ * without DMA, or an NPU whose command interface the open stack does not
+ * know).
+ */
+AKIDA_API int akida_check_infer(struct akida_device *dev);
 AKIDA_API int akida_infer(struct akida_device *dev, const uint8_t *inputs,
 			  unsigned int batch, uint8_t *outputs,
 			  struct akida_run_stats *stats);

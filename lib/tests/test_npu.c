@@ -23,6 +23,7 @@ static struct mock {
 	struct akida_program *loaded;
 	int dead, stuck, fail_code;
 	unsigned int commands;
+	unsigned int reg_writes;	/* every register write, whatever its effect */
 } *m;
 
 static uint64_t addr64(uint32_t lo)
@@ -109,6 +110,7 @@ static int mock_rd(struct akida_device *dev, uint32_t off, uint32_t *v)
 static int mock_wr(struct akida_device *dev, uint32_t off, uint32_t v)
 {
 	(void)dev;
+	m->reg_writes++;
 	if (m->dead || off / 4 >= 0x1000)
 		return 0;
 	if (off == NPU_IRQ_STATUS) {
@@ -178,7 +180,8 @@ static const struct akida_backend_ops mock_ops = {
 	.mem_write = mock_write, .mem_read = mock_read,
 };
 
-static struct akida_device *mock_device(void)
+/* A mock NPU; @iface: with the [model] interface's IFACE_MAGIC. */
+static struct akida_device *mock_device_iface(int iface)
 {
 	struct akida_device *dev = calloc(1, sizeof(*dev));
 
@@ -186,6 +189,7 @@ static struct akida_device *mock_device(void)
 	CHECK(dev && m);
 	m->regs[NPU_DEVICE_ID / 4] = 0x194000a1;
 	m->regs[NPU_VERSION / 4] = 0x00010000;
+	m->regs[NPU_IFACE_MAGIC / 4] = iface ? NPU_IFACE_MAGIC_VALUE : 0;
 	m->regs[NPU_NP_COUNT / 4] = 80;
 	m->regs[NPU_STATUS / 4] = NPU_STATUS_READY;
 	m->heap.base = AXI_LPDDR_BASE + 0x100;
@@ -193,10 +197,15 @@ static struct akida_device *mock_device(void)
 	dev->ops = &mock_ops;
 	snprintf(dev->info.bdf, sizeof(dev->info.bdf), "mock");
 	CHECK_EQ(akida_read_identity(dev), 0);
-	dev->caps.features = AKIDA_FEAT_REGS | AKIDA_FEAT_DMA | AKIDA_FEAT_INFER |
-			     AKIDA_FEAT_WEIGHTS;
+	dev->caps.features = AKIDA_FEAT_REGS | AKIDA_FEAT_DMA |
+			     (iface ? AKIDA_FEAT_INFER | AKIDA_FEAT_WEIGHTS : 0);
 	dev->npu.timeout_ms = 200;
 	return dev;
+}
+
+static struct akida_device *mock_device(void)
+{
+	return mock_device_iface(1);
 }
 
 /* Undo mock_device(): close @dev, then free the mock and what it holds. */
@@ -305,6 +314,31 @@ TEST(npu_errors_map_to_the_taxonomy)
 	CHECK_EQ(akida_infer(dev, in, 1, out, NULL), -EINVAL);	/* reset dropped it */
 	CHECK_EQ(akida_load(dev, p), 0);
 	CHECK_EQ(golden_diff(dev, p, 3, 8), 0);
+	akida_program_free(p);
+	mock_destroy(dev);
+}
+
+/* Unknown silicon: no [model] register is written, and the error says why. */
+TEST(npu_without_iface_magic_writes_nothing)
+{
+	struct akida_device *dev = mock_device_iface(0);
+	struct akida_program *p;
+	uint8_t in[64] = { 0 }, out[10];
+	uint32_t v;
+
+	CHECK_EQ(akida_program_random(6, NULL, &p), 0);
+	CHECK_EQ(akida_load(dev, p), -ENOTSUP);
+	CHECK_EQ(akida_last_error()->kind, AKIDA_ERR_BACKEND_UNAVAILABLE);
+	CHECK_MSG(strstr(akida_error_message(), "open stack does not support") &&
+		  strstr(akida_error_message(), "BrainChip's SDK still works"), "%s",
+		  akida_error_message());
+	CHECK_EQ(akida_infer(dev, in, 1, out, NULL), -ENOTSUP);
+	CHECK_EQ(akida_update_weights(dev, p, 0), -ENOTSUP);
+	CHECK_EQ(akida_reset(dev), -ENOTSUP);
+	CHECK_EQ(akida_check_infer(dev), -ENOTSUP);
+	CHECK_EQ(akida_reg_read(dev, NPU_DEVICE_ID, &v), 0);
+	CHECK_EQ(v, 0x194000a1u);
+	CHECK_EQ(m->reg_writes, 0);
 	akida_program_free(p);
 	mock_destroy(dev);
 }

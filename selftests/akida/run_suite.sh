@@ -10,11 +10,26 @@ if [ $# -gt 0 ]; then
 else
 	tests=$(cd $dir && ls | sort)
 fi
+# Pages pinned system-wide (FOLL_PIN), per-CPU counters flushed first.
+pins() {
+	echo 1 > /proc/sys/vm/stat_refresh 2>/dev/null
+	awk '$1 == "nr_foll_pin_acquired" { a = $2 } $1 == "nr_foll_pin_released" { r = $2 }
+	     END { print a - r }' /proc/vmstat
+}
+# Pins a test binary may leave to others (counter drift).
+pin_slack=8
 for t in $tests; do
 	[ -x "$dir/$t" ] || { echo "@@TEST-BEGIN $t"; echo "no such test"; echo "@@TEST-END $t rc=127"; continue; }
 	echo "@@TEST-BEGIN $t"
+	p0=$(pins)
 	timeout -s KILL "$limit" "$dir/$t" 2>&1
 	rc=$?
+	# Every pin taken by the driver for the test is released by its end.
+	p1=$(pins)
+	if [ $((p1 - p0)) -gt $pin_slack ]; then
+		echo "run_suite: $t left $((p1 - p0)) pages pinned (nr_foll_pin_acquired - nr_foll_pin_released)"
+		[ $rc -eq 0 ] && rc=1
+	fi
 	echo "@@TEST-END $t rc=$rc"
 	# A test must leave the device bound to the driver for the next one.
 	if [ -d /sys/module/akida_pcie ] && ls /sys/bus/pci/drivers/akida_pcie 2>/dev/null | grep -q ':'; then

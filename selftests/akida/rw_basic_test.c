@@ -57,13 +57,34 @@ TEST_F(dev, mmap_bar0)
 {
 	long pg = sysconf(_SC_PAGESIZE);
 	volatile uint32_t *p;
+	uint32_t magic = 0;
 	long long len;
 	void *m;
 
-	p = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->fd, 0);
 	ASSERT_NE(MAP_FAILED, p);
 	EXPECT_EQ(AKT_DEVICE_ID, p[0]);
 	munmap((void *)p, pg);
+
+	/*
+	 * With the [model] interface (IFACE_MAGIC at 0x0C) its command
+	 * registers are the job engine's: a writable mapping over them is
+	 * refused, even to root without unsafe_raw; elsewhere it is granted.
+	 */
+	ASSERT_EQ(4, pread(self->fd, &magic, 4, AKT_NPU + 0xc));
+	m = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0);
+	if (magic == 0x31504b41) {
+		EXPECT_EQ(MAP_FAILED, m);
+		EXPECT_EQ(EPERM, errno);
+	} else {
+		EXPECT_NE(MAP_FAILED, m);
+	}
+	if (m != MAP_FAILED)
+		munmap(m, pg);
+	m = mmap(NULL, pg, PROT_READ | PROT_WRITE, MAP_SHARED, self->fd, 0xe000);
+	EXPECT_NE(MAP_FAILED, m);
+	if (m != MAP_FAILED)
+		munmap(m, pg);
 
 	/* Offsets are relative to BAR0: the page holding NP_COUNT. */
 	p = mmap(NULL, pg, PROT_READ, MAP_SHARED, self->fd, 0x1000);

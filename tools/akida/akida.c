@@ -816,12 +816,10 @@ static int cmd_verify(int argc, char **argv)
 		return lib_error();
 	caps = akida_device_caps(dev);
 	memset(checks, 0, sizeof(checks));
-	if (!(caps->features & AKIDA_FEAT_DMA) || !(caps->features & AKIDA_FEAT_INFER)) {
+	if (akida_check_infer(dev)) {
+		ret = lib_error();
 		akida_close(dev);
-		fprintf(stderr, "%s: verify: the %s backend cannot do DMA and inference "
-			"(use --backend kernel or vfio)\n", prog_name,
-			akida_backend_name(caps->backend));
-		return EX_BACKEND;
+		return ret;
 	}
 	if (!opt_json)
 		printf("Verifying %s %s through the %s backend\n", caps->chip, caps->bdf,

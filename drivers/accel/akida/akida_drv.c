@@ -30,7 +30,7 @@
 unsigned int akida_dma_timeout_ms = 3000;
 module_param_named(dma_timeout_ms, akida_dma_timeout_ms, uint, 0644);
 MODULE_PARM_DESC(dma_timeout_ms,
-		 "Time a DMA list may take before its channel is stopped and reset (ms, min 10) [3000]");
+		 "Time a DMA list may take before its channel is stopped and reset (ms, 10 to 60000) [3000]");
 
 bool akida_dma_pinned;
 module_param_named(dma_pinned, akida_dma_pinned, bool, 0644);
@@ -41,6 +41,11 @@ unsigned int akida_bounce_kib = 512;
 module_param_named(bounce_kib, akida_bounce_kib, uint, 0444);
 MODULE_PARM_DESC(bounce_kib,
 		 "Size of each of the 2 bounce buffers per eDMA channel (KiB, 16..4096) [512]");
+
+bool akida_unsafe_raw;
+module_param_named(unsafe_raw, akida_unsafe_raw, bool, 0644);
+MODULE_PARM_DESC(unsafe_raw,
+		 "Files opened with CAP_SYS_RAWIO while set may write the NPU command registers and map them writable, as the vendor's driver allows; without an IOMMU that lets the chip write anywhere in host memory [0]");
 
 static unsigned int akida_dma_ram_size = 0x100;
 module_param_named(dma_ram_size, akida_dma_ram_size, uint, 0444);
@@ -113,10 +118,14 @@ static irqreturn_t akida_irq(int irq, void *data)
 {
 	struct akida_dev *adev = data;
 
-	akida_edma_irq(adev);
-	akida_job_irq(adev);
-	/* The vector is ours alone (MSI), so it is never someone else's. */
-	return IRQ_HANDLED;
+	/*
+	 * The eDMA and the NPU each post their own MSI write: an interrupt the
+	 * eDMA claims needs no NPU register read. Nothing pending: not ours
+	 * (spurious or replayed), so let the core count it.
+	 */
+	if (akida_edma_irq(adev))
+		return IRQ_HANDLED;
+	return akida_job_irq(adev) ? IRQ_HANDLED : IRQ_NONE;
 }
 
 /*
@@ -273,10 +282,30 @@ static int akida_layout(struct akida_dev *adev)
 	return 0;
 }
 
+/*
+ * Identity registers, and whether the NPU has the [model] command interface
+ * (HARDWARE.md section 4). Only reads: until IFACE_MAGIC and VERSION's
+ * major say that the interface is there, no register of it may be written.
+ */
 static void akida_read_identity(struct akida_dev *adev)
 {
+	u32 magic, version;
+
 	adev->np_count = readl(adev->bar0 + AKIDA_NPU_NP_COUNT);
 	adev->sram_size = readl(adev->bar0 + AKIDA_NPU_SRAM_REGION_0);
+
+	magic = readl(adev->bar0 + AKIDA_NPU_IFACE_MAGIC);
+	version = readl(adev->bar0 + AKIDA_NPU_VERSION);
+	adev->model_iface = magic == AKIDA_NPU_IFACE_MAGIC_VALUE &&
+			    FIELD_GET(AKIDA_NPU_VERSION_MAJOR, version) ==
+			    AKIDA_NPU_IFACE_MAJOR;
+	if (adev->model_iface) {
+		adev->npu_version = version;
+		return;
+	}
+	pci_info(adev->pdev,
+		 "NPU command interface not recognised (IFACE_MAGIC %#x, VERSION %#x): jobs, program loads and NPU interrupts are off and no NPU command register is written; the raw interface, DMA and memory ioctls remain\n",
+		 magic, version);
 }
 
 static void akida_dev_release(struct device *dev)
@@ -290,14 +319,19 @@ static void akida_dev_release(struct device *dev)
 	kfree(adev);
 }
 
-/* Open files lose their mappings of BAR0 (later accesses get SIGBUS). */
-static void akida_zap_mappings(struct akida_dev *adev)
+/*
+ * Open files lose their mappings of BAR0 (later accesses get SIGBUS), and
+ * every poll() waiter wakes to see EPOLLHUP, busy file or idle.
+ */
+static void akida_hangup_files(struct akida_dev *adev)
 {
 	struct akida_file *af;
 
 	mutex_lock(&adev->files_lock);
-	list_for_each_entry(af, &adev->files, node)
+	list_for_each_entry(af, &adev->files, node) {
 		unmap_mapping_range(af->filp->f_mapping, 0, 0, 1);
+		wake_up_all(&af->job.wq);
+	}
 	mutex_unlock(&adev->files_lock);
 }
 
@@ -327,6 +361,7 @@ static struct akida_dev *akida_dev_alloc(struct pci_dev *pdev,
 	adev->minor = minor;
 	mutex_init(&adev->files_lock);
 	INIT_LIST_HEAD(&adev->files);
+	init_rwsem(&adev->raw_lock);
 
 	/* From here on, put_device() frees everything above. */
 	device_initialize(&adev->dev);
@@ -423,15 +458,21 @@ static int akida_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_job_fini;
 	}
 
-	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s\n",
+	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s, %s\n",
 		 dev_name(&adev->dev), info->name, adev->np_count, adev->sram_size / SZ_1K,
-		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI");
+		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI",
+		 adev->model_iface ? "jobs" : "raw interface only");
 	return 0;
 
 err_job_fini:
 	pci_set_drvdata(pdev, NULL);
 	WRITE_ONCE(adev->gone, true);
 	akida_job_fini(adev);
+	akida_npu_quiesce(adev);
+	akida_edma_fini(adev);
+	free_irq(adev->irq, adev);
+	akida_job_cleanup(adev);
+	goto err_put;
 err_edma_fini:
 	disable_irq(adev->irq);
 	akida_edma_fini(adev);
@@ -461,9 +502,15 @@ static void akida_remove(struct pci_dev *pdev)
 	akida_job_fini(adev);
 	synchronize_srcu(&adev->srcu);
 
-	akida_zap_mappings(adev);
-	free_irq(adev->irq, adev);
+	akida_hangup_files(adev);
+	/*
+	 * Quiesce the NPU and the eDMA (engines off, bus mastering off), then
+	 * free the interrupt, then the memory the engines wrote.
+	 */
+	akida_npu_quiesce(adev);
 	akida_edma_fini(adev);
+	free_irq(adev->irq, adev);
+	akida_job_cleanup(adev);
 	pci_set_drvdata(pdev, NULL);
 	pci_info(pdev, "%s removed%s\n", dev_name(&adev->dev),
 		 dead ? " (device not answering)" : "");

@@ -10,6 +10,7 @@
  *
  * Lock order (outer first):
  *   akida_dev.files_lock
+ *   akida_dev.raw_lock, then akida_job_engine.mem_lock (see akida_job.h)
  *   akida_edma.reset_lock, then akida_edma.lock (see akida_edma.h)
  *   the job engine's locks (see akida_job.h) never take files_lock.
  */
@@ -22,6 +23,7 @@
 #include <linux/list.h>
 #include <linux/mutex.h>
 #include <linux/pci.h>
+#include <linux/rwsem.h>
 #include <linux/srcu.h>
 #include <linux/types.h>
 
@@ -33,6 +35,13 @@
 #define AKIDA_MAX_DEVICES	64
 /* The chip's AXI address space is 32 bits wide. */
 #define AKIDA_AXI_SPACE		BIT_ULL(32)
+/*
+ * The emulator's test-control window in BAR0 (HARDWARE.md section 7): no
+ * register of the chip, never touched by the driver and never mapped or
+ * reached for userspace through /dev/akidaN.
+ */
+#define AKIDA_BAR0_TEST_WINDOW		0x3f0000
+#define AKIDA_BAR0_TEST_WINDOW_SIZE	0x10000
 
 /**
  * struct akida_chip_info - per-chip facts, hung off the PCI id table.
@@ -84,6 +93,10 @@ struct akida_chip_info {
  * @lpddr_size: Bytes of LPDDR (the BAR4 window).
  * @dma_ram_base: AXI address of the reserved DMA RAM (eDMA lists).
  * @dma_ram_size: Its size. User transfers that touch it are refused.
+ * @model_iface: IFACE_MAGIC and VERSION's major matched at probe: the NPU
+ *	has the [model] command interface, the job engine runs and owns those
+ *	registers. Otherwise the driver writes none of them. Set once at probe.
+ * @npu_version: VERSION at probe (0 when @model_iface is false).
  * @np_count: NP_COUNT at probe.
  * @sram_size: SRAM_REGION_0 at probe (bytes).
  * @irq: Linux IRQ number of the one MSI/MSI-X vector.
@@ -91,6 +104,10 @@ struct akida_chip_info {
  * @gone: Set once by remove, before synchronize_srcu(@srcu).
  * @files_lock: Protects @files.
  * @files: Open files (struct akida_file.node).
+ * @raw_lock: Read side held by a raw read()/write() of the allocator's
+ *	LPDDR range for the whole transfer (after it checked that the range
+ *	holds no other file's allocation); write side held while an allocation
+ *	is created, so that none appears under a raw transfer.
  * @edma: The eDMA engine.
  * @job: The job engine (akida_job.h).
  */
@@ -113,6 +130,8 @@ struct akida_dev {
 	u64 lpddr_size;
 	u64 dma_ram_base;
 	u64 dma_ram_size;
+	bool model_iface;
+	u32 npu_version;
 	u32 np_count;
 	u32 sram_size;
 
@@ -123,6 +142,7 @@ struct akida_dev {
 
 	struct mutex files_lock;	/* Protects files */
 	struct list_head files;
+	struct rw_semaphore raw_lock;	/* Read: raw LPDDR transfer; write: mem alloc */
 
 	struct akida_edma edma;
 	struct akida_job_engine job;
@@ -133,12 +153,16 @@ struct akida_dev {
  * @adev: The device (the file holds a reference on adev->dev).
  * @filp: The file.
  * @node: Link in akida_dev.files.
+ * @rawio: Opened with CAP_SYS_RAWIO while the unsafe_raw module parameter
+ *	was set: the raw interface may write every register the vendor's
+ *	driver lets through (see akida_fops.c). Set once at open.
  * @job: Job-engine state of the file (akida_job.h).
  */
 struct akida_file {
 	struct akida_dev *adev;
 	struct file *filp;
 	struct list_head node;
+	bool rawio;
 	struct akida_job_file job;
 };
 
@@ -146,6 +170,29 @@ struct akida_file {
 extern unsigned int akida_dma_timeout_ms;
 extern bool akida_dma_pinned;
 extern unsigned int akida_bounce_kib;
+extern bool akida_unsafe_raw;
+
+/*
+ * Does the uapi user pointer @uptr, and the @len bytes from it, fit this
+ * kernel's pointers? On a 32-bit kernel high bits would be dropped by
+ * u64_to_user_ptr(): such a pointer is -EFAULT, not another address.
+ */
+static inline bool akida_uptr_ok(u64 uptr, u64 len)
+{
+	u64 last = uptr + (len ? len - 1 : 0);
+
+	return last >= uptr && (u64)(uintptr_t)uptr == uptr &&
+	       (u64)(uintptr_t)last == last;
+}
+
+/* dma_timeout_ms as used: at least 10 ms, at most a minute. */
+#define AKIDA_DMA_TIMEOUT_MIN_MS	10U
+#define AKIDA_DMA_TIMEOUT_MAX_MS	60000U
+static inline unsigned int akida_dma_tmo_ms(void)
+{
+	return clamp_val(READ_ONCE(akida_dma_timeout_ms),
+			 AKIDA_DMA_TIMEOUT_MIN_MS, AKIDA_DMA_TIMEOUT_MAX_MS);
+}
 
 extern const struct file_operations akida_fops;
 extern const struct attribute_group *akida_pci_groups[];

@@ -17,10 +17,12 @@
  * holder. Every wait is bounded by dma_timeout_ms, after which the channel
  * is stopped and returned to service.
  *
- * A transfer holds one channel from start to end, so two transfers per
- * direction run concurrently. Large transfers go through two bounce buffers
- * per channel (the copy of one chunk overlaps the DMA of the other), or,
- * with dma_pinned=1, straight from the pinned user pages.
+ * A user transfer pins its buffer a batch at a time, holding nothing (every
+ * fault on user memory is taken there), then holds one channel per batch,
+ * so two transfers per direction run concurrently. A batch goes through two
+ * bounce buffers per channel (the copy of one chunk overlaps the DMA of the
+ * other), or, with dma_pinned=1, straight from the pinned pages. Nothing
+ * that holds a channel touches user memory.
  */
 #include <linux/bitfield.h>
 #include <linux/delay.h>
@@ -28,6 +30,7 @@
 #include <linux/io.h>
 #include <linux/mm.h>
 #include <linux/msi.h>
+#include <linux/sched/signal.h>
 #include <linux/scatterlist.h>
 #include <linux/sizes.h>
 #include <linux/slab.h>
@@ -38,10 +41,26 @@
 
 /* Data elements per list at most, however large the reserved area. */
 #define AKIDA_LL_MAX_ELEMS	1024
-/* Pinned mode: user pages pinned at a time. */
+/* User pages pinned at a time by read()/write() and AKIDA_IOCTL_DMA. */
 #define AKIDA_PIN_BATCH		1024
 /* Smallest bounce buffer we accept when memory is short. */
 #define AKIDA_BOUNCE_MIN	SZ_16K
+/* Bound on a channel reading as stopped after its stop doorbell. */
+#define AKIDA_EDMA_STOP_MS	100
+
+/*
+ * Host memory of a failed transfer that a wedged channel may still write:
+ * kept pinned and mapped until the engine is confirmed quiet.
+ */
+struct akida_dma_hold {
+	struct list_head node;
+	struct sg_table sgt;
+	bool mapped;
+	enum dma_data_direction dir;
+	struct page **pages;
+	unsigned int npages;
+	bool dirty;
+};
 
 /* Error bits kept in akida_edma_chan.err (decoded from the error status). */
 #define AKIDA_ERR_APP		BIT(0)	/* AXI read (write ch) / write (read ch) */
@@ -192,6 +211,99 @@ static void akida_edma_hw_off(struct akida_edma *e)
 	}
 }
 
+static void akida_dma_hold_free(struct akida_dev *adev,
+				struct akida_dma_hold *h)
+{
+	if (h->mapped)
+		dma_unmap_sgtable(&adev->pdev->dev, &h->sgt, h->dir, 0);
+	if (h->sgt.sgl)
+		sg_free_table(&h->sgt);
+	if (h->pages) {
+		unpin_user_pages_dirty_lock(h->pages, h->npages, h->dirty);
+		kvfree(h->pages);
+	}
+	kfree(h);
+}
+
+/* The engine is quiet (or cannot reach memory): let the held memory go. */
+static void akida_dma_release_quarantine(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	struct akida_dma_hold *h, *tmp;
+	unsigned long flags;
+	LIST_HEAD(list);
+
+	spin_lock_irqsave(&e->lock, flags);
+	list_splice_init(&e->quarantine, &list);
+	spin_unlock_irqrestore(&e->lock, flags);
+	list_for_each_entry_safe(h, tmp, &list, node)
+		akida_dma_hold_free(adev, h);
+}
+
+bool akida_dma_quarantine(struct akida_dev *adev, struct sg_table *sgt,
+			  bool mapped, enum dma_data_direction dir,
+			  struct page **pages, unsigned int npages, bool dirty)
+{
+	struct akida_edma *e = &adev->edma;
+	struct akida_dma_hold *h;
+	unsigned long flags;
+	bool held = false;
+
+	if (!akida_dma_wedged(adev))
+		return false;
+	/* Small, and failing would mean freeing what the engine may write. */
+	h = kzalloc(sizeof(*h), GFP_KERNEL | __GFP_NOFAIL);
+	h->sgt = *sgt;
+	h->mapped = mapped;
+	h->dir = dir;
+	h->pages = pages;
+	h->npages = npages;
+	h->dirty = dirty;
+	spin_lock_irqsave(&e->lock, flags);
+	if (e->wedged) {
+		list_add_tail(&h->node, &e->quarantine);
+		held = true;
+	}
+	spin_unlock_irqrestore(&e->lock, flags);
+	if (!held) {
+		/* Confirmed quiet meanwhile: the caller releases it. */
+		kfree(h);
+		return false;
+	}
+	memset(sgt, 0, sizeof(*sgt));
+	dev_warn_ratelimited(&adev->pdev->dev, "eDMA: %zu bytes of host memory kept until the engine is confirmed quiet\n",
+			     (size_t)npages * PAGE_SIZE);
+	return true;
+}
+
+bool akida_dma_wedged(struct akida_dev *adev)
+{
+	return READ_ONCE(adev->edma.wedged) != 0;
+}
+
+/* @ch is confirmed not running: it no longer holds host memory. Lock held. */
+static bool akida_chan_unwedge(struct akida_edma_chan *ch)
+{
+	struct akida_edma *e = &ch->adev->edma;
+
+	if (!ch->wedged)
+		return false;
+	ch->wedged = false;
+	WRITE_ONCE(e->wedged, e->wedged - 1);
+	return !e->wedged;
+}
+
+/* @ch could not be confirmed stopped. Lock held. */
+static void akida_chan_wedge(struct akida_edma_chan *ch)
+{
+	struct akida_edma *e = &ch->adev->edma;
+
+	if (ch->wedged)
+		return;
+	ch->wedged = true;
+	WRITE_ONCE(e->wedged, e->wedged + 1);
+}
+
 static void akida_edma_free_bounce(struct akida_dev *adev)
 {
 	struct akida_edma *e = &adev->edma;
@@ -271,6 +383,7 @@ int akida_edma_init(struct akida_dev *adev)
 	e->regs = adev->dbi + info->edma_offset;
 	spin_lock_init(&e->lock);
 	init_rwsem(&e->reset_lock);
+	INIT_LIST_HEAD(&e->quarantine);
 
 	ctrl = edma_rd(e, AKIDA_EDMA_CTRL);
 	wr = FIELD_GET(AKIDA_EDMA_CTRL_WR_CH_CNT, ctrl);
@@ -348,6 +461,17 @@ void akida_edma_fini(struct akida_dev *adev)
 		akida_edma_hw_off(e);
 		spin_unlock_irqrestore(&e->lock, flags);
 	}
+	/*
+	 * A channel that was never confirmed stopped may still write host
+	 * memory: with bus mastering off nothing of the device reaches it.
+	 */
+	pci_clear_master(adev->pdev);
+	spin_lock_irqsave(&e->lock, flags);
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+		for (i = 0; i < AKIDA_EDMA_MAX_CH; i++)
+			akida_chan_unwedge(&e->chan[d][i]);
+	spin_unlock_irqrestore(&e->lock, flags);
+	akida_dma_release_quarantine(adev);
 	akida_edma_free_bounce(adev);
 	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
 		for (i = 0; i < AKIDA_EDMA_MAX_CH; i++) {
@@ -379,6 +503,8 @@ void akida_edma_wake(struct akida_dev *adev, bool running)
 			if (ch->state != AKIDA_CH_RUNNING)
 				continue;
 			ch->state = AKIDA_CH_GONE;
+			/* Not confirmed stopped: keep its memory until remove. */
+			akida_chan_wedge(ch);
 			atomic_dec(&e->running[d]);
 			wake_up(&ch->wq);
 		}
@@ -559,9 +685,14 @@ static void akida_chan_report_abort(struct akida_edma_chan *ch, u32 err)
 			    err & AKIDA_ERR_POISONED ? " poisoned data" : "");
 }
 
+static int akida_chan_settle(struct akida_edma_chan *ch, unsigned int ms);
+
 /*
- * The list did not complete in time: stop the channel, clear its interrupt
- * state and put it back in service. Return the errno for the caller.
+ * The list did not complete in time: stop the channel and wait, bounded,
+ * until it reads as stopped (its interrupt state is then cleared). If that
+ * cannot be confirmed, the channel is wedged: the caller must hand the
+ * list's host memory to akida_dma_quarantine(). Return the errno for the
+ * caller, or 1 if the list completed after all.
  */
 static int akida_chan_timeout(struct akida_edma_chan *ch)
 {
@@ -572,6 +703,7 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 	bool dead = akida_dev_dead(adev);
 	unsigned long flags;
 	u32 status = 0, ctl;
+	int ret;
 
 	spin_lock_irqsave(&e->lock, flags);
 	if (ch->state != AKIDA_CH_RUNNING) {
@@ -590,9 +722,6 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 		if (FIELD_GET(AKIDA_EDMA_CTL_CS, ctl) == AKIDA_EDMA_CS_RUNNING)
 			edma_wr(e, r->doorbell, AKIDA_EDMA_DOORBELL_STOP |
 				FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
-		edma_wr(e, r->int_clear,
-			FIELD_PREP(AKIDA_EDMA_INT_DONE, BIT(ch->id)) |
-			FIELD_PREP(AKIDA_EDMA_INT_ABORT, BIT(ch->id)));
 	} else {
 		/* Writes are lost while it does not answer: redo them later. */
 		e->resync = true;
@@ -600,15 +729,21 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 	spin_unlock_irqrestore(&e->lock, flags);
 
 	atomic64_inc(&st->timeouts);
-	if (dead) {
+	/* The list's memory goes back only once the channel reads as stopped. */
+	ret = dead ? -EIO : akida_chan_settle(ch, AKIDA_EDMA_STOP_MS);
+	if (ret) {
+		spin_lock_irqsave(&e->lock, flags);
+		akida_chan_wedge(ch);
+		spin_unlock_irqrestore(&e->lock, flags);
 		dev_err_ratelimited(&adev->pdev->dev,
-				    "eDMA %s channel %u: the device does not answer\n",
-				    r->name, ch->id);
-		return -EIO;
+				    "eDMA %s channel %u: %s; its host memory is kept until the engine is confirmed quiet\n",
+				    r->name, ch->id, dead ? "the device does not answer" :
+				    "not stopped after a timeout");
+		return dead || ret == -EIO ? -EIO : -ETIMEDOUT;
 	}
 	dev_err_ratelimited(&adev->pdev->dev,
 			    "eDMA %s channel %u: no completion in %u ms%s; channel stopped and reset\n",
-			    r->name, ch->id, akida_dma_timeout_ms,
+			    r->name, ch->id, akida_dma_tmo_ms(),
 			    FIELD_GET(AKIDA_EDMA_INT_DONE, status) & BIT(ch->id) ?
 			    " (the transfer had finished: completion interrupt lost)" : "");
 	return -ETIMEDOUT;
@@ -623,7 +758,7 @@ static int akida_chan_wait(struct akida_edma_chan *ch)
 {
 	struct akida_edma *e = &ch->adev->edma;
 	struct akida_edma_stats *st = &e->stats[ch->dir];
-	unsigned long tmo = msecs_to_jiffies(max(akida_dma_timeout_ms, 10U));
+	unsigned long tmo = msecs_to_jiffies(akida_dma_tmo_ms());
 	enum akida_chan_state state;
 	unsigned long flags;
 	u32 err;
@@ -667,16 +802,18 @@ static void akida_chan_put(struct akida_edma_chan *ch);
  * A list timed out on @ch, and the engine may still be working on it (a
  * completion delayed past the timeout, a device that stopped answering): a
  * doorbell now would be ignored and the late completion taken for the new
- * list's. Wait, bounded, until the channel reports it is not running, then
- * clear its interrupt state.
+ * list's. Wait, at most @ms, until the channel reports it is not running,
+ * then clear its interrupt state; if it was wedged and was the last one,
+ * release the quarantined memory.
  */
-static int akida_chan_settle(struct akida_edma_chan *ch)
+static int akida_chan_settle(struct akida_edma_chan *ch, unsigned int ms)
 {
 	struct akida_dev *adev = ch->adev;
 	struct akida_edma *e = &adev->edma;
 	const struct akida_edma_dir_regs *r = &akida_edma_dirs[ch->dir];
-	unsigned long deadline = jiffies + msecs_to_jiffies(max(akida_dma_timeout_ms, 10U));
+	unsigned long deadline = jiffies + msecs_to_jiffies(ms);
 	unsigned long flags;
+	bool quiet;
 	u32 ctl;
 
 	for (;;) {
@@ -688,8 +825,11 @@ static int akida_chan_settle(struct akida_edma_chan *ch)
 			edma_wr(e, r->int_clear,
 				FIELD_PREP(AKIDA_EDMA_INT_DONE, BIT(ch->id)) |
 				FIELD_PREP(AKIDA_EDMA_INT_ABORT, BIT(ch->id)));
+			quiet = akida_chan_unwedge(ch);
 			spin_unlock_irqrestore(&e->lock, flags);
 			ch->suspect = false;
+			if (quiet)
+				akida_dma_release_quarantine(adev);
 			return 0;
 		}
 		spin_unlock_irqrestore(&e->lock, flags);
@@ -734,7 +874,7 @@ static struct akida_edma_chan *akida_chan_get(struct akida_dev *adev,
 	}
 	ch = &e->chan[dir][id];
 	if (ch->suspect) {
-		ret = akida_chan_settle(ch);
+		ret = akida_chan_settle(ch, akida_dma_tmo_ms());
 		if (ret) {
 			akida_chan_put(ch);
 			return ERR_PTR(ret);
@@ -780,6 +920,9 @@ static int akida_chan_xfer_sgt(struct akida_edma_chan *ch, struct sg_table *sgt,
 					ret = akida_chan_run(ch, n);
 					if (ret)
 						return ret;
+					/* Between lists: a killed caller stops here. */
+					if (fatal_signal_pending(current))
+						return -EINTR;
 					n = 0;
 				}
 				ch->elems[n].host = addr;
@@ -838,10 +981,10 @@ static void akida_bounce_start(struct akida_edma_chan *ch, unsigned int b, u64 a
 }
 
 /*
- * Host to device through the bounce buffers: copy chunk i + 1 from the user
- * while the engine moves chunk i.
+ * Host to device through the bounce buffers: copy chunk i + 1 from the
+ * pinned user pages while the engine moves chunk i.
  */
-static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user *ubuf,
+static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, struct sg_table *sgt,
 				   u64 axi, size_t len)
 {
 	size_t bsz = ch->adev->edma.bounce_size;
@@ -850,15 +993,13 @@ static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user
 	int ret = 0, err;
 
 	cur = min(len, bsz);
-	if (copy_from_user(ch->bounce[b], ubuf, cur))
-		return -EFAULT;
+	sg_pcopy_to_buffer(sgt->sgl, sgt->orig_nents, ch->bounce[b], cur, 0);
 	akida_bounce_start(ch, b, axi, cur);
 	for (;;) {
 		next = min(len - done - cur, bsz);
-		if (next && copy_from_user(ch->bounce[b ^ 1], ubuf + done + cur, next)) {
-			ret = -EFAULT;
-			next = 0;
-		}
+		if (next)
+			sg_pcopy_to_buffer(sgt->sgl, sgt->orig_nents, ch->bounce[b ^ 1],
+					   next, done + cur);
 		err = akida_chan_wait(ch);
 		if (err) {
 			ret = err;
@@ -867,6 +1008,10 @@ static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user
 		done += cur;
 		if (!next)
 			break;
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 		b ^= 1;
 		cur = next;
 		akida_bounce_start(ch, b, axi + done, cur);
@@ -876,9 +1021,9 @@ static ssize_t akida_bounce_to_dev(struct akida_edma_chan *ch, const char __user
 
 /*
  * Device to host through the bounce buffers: start chunk i + 1 before
- * copying chunk i to the user.
+ * copying chunk i to the pinned user pages.
  */
-static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ubuf,
+static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, struct sg_table *sgt,
 				     u64 axi, size_t len)
 {
 	size_t bsz = ch->adev->edma.bounce_size;
@@ -895,14 +1040,14 @@ static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ub
 			break;
 		}
 		next = min(len - done - cur, bsz);
+		if (fatal_signal_pending(current)) {
+			ret = -EINTR;
+			next = 0;
+		}
 		if (next)
 			akida_bounce_start(ch, b ^ 1, axi + done + cur, next);
-		if (copy_to_user(ubuf + done, ch->bounce[b], cur)) {
-			ret = -EFAULT;
-			if (next)
-				akida_chan_wait(ch);
-			break;
-		}
+		sg_pcopy_from_buffer(sgt->sgl, sgt->orig_nents, ch->bounce[b], cur,
+				     done);
 		done += cur;
 		if (!next)
 			break;
@@ -912,18 +1057,87 @@ static ssize_t akida_bounce_from_dev(struct akida_edma_chan *ch, char __user *ub
 	return done ? done : ret;
 }
 
-/* Straight from or to the user's pages, pinned a batch at a time. */
-static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
-				 u64 axi, size_t len)
+/*
+ * Straight from or to the pinned user pages. On a failure that leaves the
+ * channel wedged, the mapping and the pins go to the quarantine (*@taken).
+ */
+static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, struct sg_table *sgt,
+				 struct page **pages, unsigned int npages,
+				 u64 axi, size_t len, bool *taken)
 {
 	struct device *dev = &ch->adev->pdev->dev;
 	bool from_dev = ch->dir == AKIDA_DMA_FROM_DEVICE;
 	enum dma_data_direction ddir = from_dev ? DMA_FROM_DEVICE : DMA_TO_DEVICE;
-	struct page **pages;
-	struct sg_table sgt;
-	size_t done = 0;
-	int ret = 0;
+	int ret;
 
+	ret = dma_map_sgtable(dev, sgt, ddir, 0);
+	if (ret)
+		return ret;
+	ret = akida_chan_xfer_sgt(ch, sgt, axi, len);
+	/* A wedged channel may still write these pages. */
+	if (ret && akida_dma_quarantine(ch->adev, sgt, true, ddir, pages, npages,
+					from_dev)) {
+		*taken = true;
+		return ret;
+	}
+	dma_unmap_sgtable(dev, sgt, ddir, 0);
+	return ret ? ret : len;
+}
+
+/*
+ * One batch of pinned user pages through a channel, inside the device guard.
+ * Return: bytes moved or a negative errno; *@taken as akida_pinned_xfer().
+ */
+static ssize_t akida_dma_batch(struct akida_dev *adev, enum akida_dma_dir dir,
+			       struct page **pages, unsigned int npages,
+			       unsigned int off, u64 axi, size_t len, bool *taken)
+{
+	struct device *dev = &adev->pdev->dev;
+	struct akida_edma_chan *ch;
+	struct sg_table sgt;
+	ssize_t ret;
+	int idx;
+
+	ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, len,
+					      dma_get_max_seg_size(dev), GFP_KERNEL);
+	if (ret)
+		return ret;
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
+		goto out_free;
+	ch = akida_chan_get(adev, dir);
+	if (IS_ERR(ch)) {
+		ret = PTR_ERR(ch);
+		goto out_exit;
+	}
+	if (READ_ONCE(akida_dma_pinned))
+		ret = akida_pinned_xfer(ch, &sgt, pages, npages, axi, len, taken);
+	else if (dir == AKIDA_DMA_TO_DEVICE)
+		ret = akida_bounce_to_dev(ch, &sgt, axi, len);
+	else
+		ret = akida_bounce_from_dev(ch, &sgt, axi, len);
+	akida_chan_put(ch);
+out_exit:
+	akida_dev_exit(adev, idx);
+out_free:
+	/* Empty if the quarantine took it. */
+	sg_free_table(&sgt);
+	return ret;
+}
+
+ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
+		       void __user *ubuf, u64 axi, size_t len)
+{
+	bool from_dev = dir == AKIDA_DMA_FROM_DEVICE;
+	struct page **pages;
+	size_t done = 0;
+	ssize_t ret = 0;
+
+	if (!len)
+		return 0;
+	ret = akida_dma_check(adev, axi, len);
+	if (ret)
+		return ret;
 	pages = kvmalloc_array(AKIDA_PIN_BATCH, sizeof(*pages), GFP_KERNEL);
 	if (!pages)
 		return -ENOMEM;
@@ -933,58 +1147,44 @@ static ssize_t akida_pinned_xfer(struct akida_edma_chan *ch, void __user *ubuf,
 		unsigned int off = offset_in_page(uaddr);
 		size_t n = min_t(size_t, len - done, AKIDA_PIN_BATCH * PAGE_SIZE - off);
 		int npages = DIV_ROUND_UP(off + n, PAGE_SIZE);
+		bool taken = false;
 		int pinned;
 
-		pinned = pin_user_pages_fast(uaddr - off, npages, from_dev ? FOLL_WRITE : 0,
-					     pages);
+		/*
+		 * Every user page fault (userfaultfd, FUSE, swap) is taken
+		 * here, holding nothing: not the device guard, not reset_lock,
+		 * not a channel. The engine side then only copies between
+		 * pinned pages and the bounce buffers, or maps them.
+		 */
+		pinned = pin_user_pages_fast(uaddr - off, npages,
+					     from_dev ? FOLL_WRITE : 0, pages);
 		if (pinned != npages) {
 			if (pinned > 0)
 				unpin_user_pages(pages, pinned);
 			ret = pinned < 0 ? pinned : -EFAULT;
 			break;
 		}
-		ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, n,
-						      dma_get_max_seg_size(dev),
-						      GFP_KERNEL);
-		if (!ret) {
-			ret = dma_map_sgtable(dev, &sgt, ddir, 0);
-			if (!ret) {
-				ret = akida_chan_xfer_sgt(ch, &sgt, axi + done, n);
-				dma_unmap_sgtable(dev, &sgt, ddir, 0);
-			}
-			sg_free_table(&sgt);
+		ret = akida_dma_batch(adev, dir, pages, npages, off, axi + done, n,
+				      &taken);
+		if (taken) {
+			/* The quarantine owns the array and its pins now. */
+			pages = kvmalloc_array(AKIDA_PIN_BATCH, sizeof(*pages),
+					       GFP_KERNEL);
+			break;
 		}
 		unpin_user_pages_dirty_lock(pages, npages, from_dev);
-		if (ret)
+		if (ret < 0)
 			break;
-		done += n;
+		done += ret;
+		if ((size_t)ret < n)
+			break;
+		if (done < len && fatal_signal_pending(current)) {
+			ret = -EINTR;
+			break;
+		}
 	}
 	kvfree(pages);
 	return done ? done : ret;
-}
-
-ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
-		       void __user *ubuf, u64 axi, size_t len)
-{
-	struct akida_edma_chan *ch;
-	ssize_t ret;
-
-	if (!len)
-		return 0;
-	ret = akida_dma_check(adev, axi, len);
-	if (ret)
-		return ret;
-	ch = akida_chan_get(adev, dir);
-	if (IS_ERR(ch))
-		return PTR_ERR(ch);
-	if (READ_ONCE(akida_dma_pinned))
-		ret = akida_pinned_xfer(ch, ubuf, axi, len);
-	else if (dir == AKIDA_DMA_TO_DEVICE)
-		ret = akida_bounce_to_dev(ch, ubuf, axi, len);
-	else
-		ret = akida_bounce_from_dev(ch, ubuf, axi, len);
-	akida_chan_put(ch);
-	return ret;
 }
 
 int akida_edma_reset(struct akida_dev *adev)
@@ -1005,10 +1205,18 @@ int akida_edma_reset(struct akida_dev *adev)
 		akida_edma_hw_off(e);
 		akida_edma_hw_setup(adev);
 		spin_unlock_irqrestore(&e->lock, flags);
-		/* No one holds a channel: make each settle before its next list. */
+		/*
+		 * No one holds a channel. Disabling the engine halts every
+		 * channel: confirm it, which also lets the memory of wedged
+		 * channels go.
+		 */
 		for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
-			for (i = 0; i < e->nr_ch; i++)
+			for (i = 0; i < e->nr_ch; i++) {
 				e->chan[d][i].suspect = true;
+				if (akida_chan_settle(&e->chan[d][i],
+						      AKIDA_EDMA_STOP_MS))
+					ret = -EIO;
+			}
 	}
 	up_write(&e->reset_lock);
 	return ret;

@@ -11,6 +11,8 @@
 #define AKIDA_EDMA_H
 
 #include <linux/atomic.h>
+#include <linux/dma-direction.h>
+#include <linux/list.h>
 #include <linux/msi.h>
 #include <linux/rwsem.h>
 #include <linux/sizes.h>
@@ -19,6 +21,7 @@
 #include <linux/wait.h>
 
 struct akida_dev;
+struct page;
 struct sg_table;
 
 /**
@@ -69,6 +72,9 @@ struct akida_dma_elem {
  * @bytes: Bytes of the running list (for the statistics).
  * @suspect: A list timed out on the channel: before its next list, wait
  *	until the engine reports it stopped. Only touched by its holder.
+ * @wedged: A list timed out and the channel could not be confirmed stopped:
+ *	the engine may still write the host memory of that list. Cleared once
+ *	the channel reads as not running; under akida_edma.lock.
  * @wq: Where the channel's holder waits for completion.
  */
 struct akida_edma_chan {
@@ -85,6 +91,7 @@ struct akida_edma_chan {
 	u32 err;
 	u64 bytes;
 	bool suspect;
+	bool wedged;
 	wait_queue_head_t wq;
 };
 
@@ -120,6 +127,9 @@ struct akida_edma_stats {
  * @msi: MSI message currently programmed into the IMWr registers.
  * @resync: Program the engine afresh before the next list (set after the
  *	device stopped answering); under @lock.
+ * @wedged: Channels with @wedged set; under @lock.
+ * @quarantine: Host memory of failed transfers kept pinned and mapped while
+ *	@wedged is not 0 (struct akida_dma_hold); under @lock.
  * @stats: Counters per direction.
  */
 struct akida_edma {
@@ -134,6 +144,8 @@ struct akida_edma {
 	size_t bounce_size;
 	struct msi_msg msi;
 	bool resync;
+	unsigned int wedged;
+	struct list_head quarantine;
 	struct akida_edma_stats stats[AKIDA_DMA_NR_DIRS];
 };
 
@@ -171,7 +183,13 @@ int akida_dma_sgt(struct akida_dev *adev, enum akida_dma_dir dir,
  * @axi: Chip (AXI) address.
  * @len: Bytes.
  *
- * Uses bounce buffers or pinned user pages (module parameter dma_pinned).
+ * Unlike the other calls here, the caller must be outside
+ * akida_dev_enter()/exit(): the user buffer is pinned a batch (4 MiB) at a
+ * time holding nothing, so that a page fault that sleeps on userspace
+ * (userfaultfd, FUSE) never holds the device guard, reset_lock or a channel;
+ * each batch then enters the guard, takes a channel and moves through the
+ * bounce buffers or straight from the pinned pages (module parameter
+ * dma_pinned). Fatal signals are honoured between batches and chunks.
  *
  * Return: bytes moved (short only if an error ended the transfer after some
  * bytes moved), or a negative errno as for akida_dma_sgt() plus -EFAULT.
@@ -189,5 +207,38 @@ ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
  * Return: 0, -ENODEV, -EIO (the device does not answer), -EINTR.
  */
 int akida_edma_reset(struct akida_dev *adev);
+
+/**
+ * akida_dma_quarantine() - keep the host memory of a failed transfer.
+ * @adev: The device.
+ * @sgt: Its scatter table; taken over (the caller's copy must be forgotten).
+ * @mapped: @sgt is DMA-mapped for @dir.
+ * @dir: Mapping direction.
+ * @pages: Its pinned pages (kvmalloc'ed array); taken over, may be NULL.
+ * @npages: Entries of @pages.
+ * @dirty: Mark the pages dirty when they are finally unpinned.
+ *
+ * A buffer may go back to the system only once the channel that moved it
+ * reported DONE or ABORT, or was stopped and read as not running. Call this
+ * after a failed transfer: while a channel could not be confirmed stopped,
+ * the memory is kept (pinned and mapped) until every such channel is
+ * confirmed quiet (its next use, AKIDA_IOCTL_RESET) or bus mastering is
+ * off (remove).
+ *
+ * Return: true if the memory was taken over, false if the caller may
+ * release it now.
+ */
+bool akida_dma_quarantine(struct akida_dev *adev, struct sg_table *sgt,
+			  bool mapped, enum dma_data_direction dir,
+			  struct page **pages, unsigned int npages, bool dirty);
+
+/**
+ * akida_dma_wedged() - may a channel still write host memory of a failed
+ * transfer?
+ * @adev: The device.
+ *
+ * Return: true while a timed-out channel is not confirmed stopped.
+ */
+bool akida_dma_wedged(struct akida_dev *adev);
 
 #endif /* AKIDA_EDMA_H */

@@ -5,15 +5,31 @@
  * pread()/pwrite() at file offset = AXI address move data between the
  * caller's buffer and any AXI target (LPDDR, SRAM, NPU registers) by eDMA;
  * llseek() sets the offset (SEEK_SET, SEEK_CUR; no SEEK_END); mmap() maps
- * BAR0 (the NPU registers) uncached, offset relative to BAR0. Ranges that
- * touch the reserved DMA RAM or the PCIe controller's registers are refused
- * with -EINVAL. The ioctls are in akida_ioctl.c.
+ * BAR0 (the NPU registers) uncached, offset relative to BAR0. The ioctls are
+ * in akida_ioctl.c.
+ *
+ * Raw-access policy (Documentation/accel/akida.rst, "Threat model"): nothing
+ * that decides where the chip writes in host memory is reachable:
+ *  - the reserved DMA RAM (the eDMA lists) and the PCIe controller's DBI
+ *    space (eDMA, with its IMWr registers, and iATU) are refused with
+ *    -EINVAL, as are the emulator's test window and anything outside the
+ *    32-bit AXI space;
+ *  - on an NPU with the [model] command interface its registers (NPU_IMWR_*,
+ *    IRQ_ENABLE, OUTPUT_ADDR, ...) belong to the job engine: raw writes to
+ *    them fail with -EPERM and BAR0 maps read-only over them. An NPU without
+ *    the interface keeps BrainChip's raw register access;
+ *  - LPDDR that another file holds through AKIDA_IOCTL_MEM_ALLOC is refused
+ *    with -EACCES.
+ * A file opened with CAP_SYS_RAWIO while the unsafe_raw module parameter is
+ * set skips the last two rules, as the vendor's driver does.
  */
+#include <linux/capability.h>
 #include <linux/fs.h>
 #include <linux/mm.h>
 #include <linux/slab.h>
 
 #include "akida_drv.h"
+#include "akida_regs.h"
 
 static bool akida_overlaps(u64 pos, u64 len, u64 base, u64 size)
 {
@@ -26,9 +42,10 @@ static bool akida_overlaps(u64 pos, u64 len, u64 base, u64 size)
  * @pos: AXI address.
  * @len: Bytes.
  *
- * Return: 0, or -EINVAL (with a message) for a range outside the 32-bit AXI
- * space or touching the reserved DMA RAM (the eDMA lists) or the DBI window
- * (the PCIe controller, eDMA and iATU registers, which the driver owns).
+ * Return: 0, or -EINVAL for a range outside the 32-bit AXI space or touching
+ * the reserved DMA RAM (the eDMA lists), the DBI window (the PCIe
+ * controller, eDMA and iATU registers, which the driver owns) or the
+ * emulator's test window.
  */
 int akida_check_user_range(struct akida_dev *adev, loff_t pos, size_t len)
 {
@@ -40,19 +57,75 @@ int akida_check_user_range(struct akida_dev *adev, loff_t pos, size_t len)
 		return -EINVAL;
 	}
 	if (len && akida_overlaps(pos, len, adev->dma_ram_base, adev->dma_ram_size)) {
-		dev_err_ratelimited(&adev->dev,
+		dev_dbg_ratelimited(&adev->dev,
 				    "%#llx+%#zx touches the reserved DMA RAM %#llx..%#llx\n",
 				    pos, len, adev->dma_ram_base,
 				    adev->dma_ram_base + adev->dma_ram_size - 1);
 		return -EINVAL;
 	}
 	if (len && akida_overlaps(pos, len, info->dbi_axi, adev->dbi_len)) {
-		dev_err_ratelimited(&adev->dev,
+		dev_dbg_ratelimited(&adev->dev,
 				    "%#llx+%#zx touches the PCIe controller registers (reserved to the driver)\n",
 				    pos, len);
 		return -EINVAL;
 	}
+	if (len && akida_overlaps(pos, len, (u64)info->npu_axi + AKIDA_BAR0_TEST_WINDOW,
+				  AKIDA_BAR0_TEST_WINDOW_SIZE)) {
+		dev_dbg_ratelimited(&adev->dev, "%#llx+%#zx touches the emulator's test window\n",
+				    pos, len);
+		return -EINVAL;
+	}
 	return 0;
+}
+
+/*
+ * Raw writes to the [model] command registers: the job engine's alone (they
+ * include NPU_IMWR_*, which aim the chip's MSI write anywhere in host
+ * memory, and OUTPUT_ADDR, which aims the NPU at the eDMA lists).
+ */
+static int akida_check_raw_write(struct akida_file *af, u64 pos, u64 len)
+{
+	struct akida_dev *adev = af->adev;
+	u64 base = (u64)adev->info->npu_axi + AKIDA_NPU_MODEL_START;
+
+	if (!adev->model_iface || af->rawio ||
+	    !akida_overlaps(pos, len, base, AKIDA_NPU_MODEL_END - AKIDA_NPU_MODEL_START))
+		return 0;
+	dev_dbg_ratelimited(&adev->dev,
+			    "raw write %#llx+%#llx to the NPU command registers refused\n",
+			    pos, len);
+	return -EPERM;
+}
+
+/*
+ * Raw access to LPDDR that another file allocated. Called with
+ * akida_dev.raw_lock held for reading, so no allocation can appear in the
+ * range until the transfer is over.
+ */
+static int akida_check_raw_owner(struct akida_file *af, u64 pos, u64 len)
+{
+	struct akida_dev *adev = af->adev;
+	struct akida_job_engine *eng = &adev->job;
+	struct akida_mem *mem;
+	int ret = 0;
+
+	if (af->rawio)
+		return 0;
+	mutex_lock(&eng->mem_lock);
+	list_for_each_entry(mem, &eng->mem_list, dev_node) {
+		if (mem->addr >= pos + len)
+			break;
+		if (mem->owner != af && akida_overlaps(pos, len, mem->addr, mem->size)) {
+			ret = -EACCES;
+			break;
+		}
+	}
+	mutex_unlock(&eng->mem_lock);
+	if (ret)
+		dev_dbg_ratelimited(&adev->dev,
+				    "raw access %#llx+%#llx to another file's device memory refused\n",
+				    pos, len);
+	return ret;
 }
 
 static int akida_open(struct inode *inode, struct file *filp)
@@ -72,6 +145,7 @@ static int akida_open(struct inode *inode, struct file *filp)
 	}
 	af->adev = adev;
 	af->filp = filp;
+	af->rawio = READ_ONCE(akida_unsafe_raw) && capable(CAP_SYS_RAWIO);
 	ret = akida_job_open(af);
 	if (ret) {
 		kfree(af);
@@ -106,19 +180,35 @@ static ssize_t akida_rw(struct file *filp, enum akida_dma_dir dir, void __user *
 {
 	struct akida_file *af = filp->private_data;
 	struct akida_dev *adev = af->adev;
+	bool lpddr;
 	ssize_t ret;
-	int idx;
 
 	ret = akida_check_user_range(adev, *ppos, count);
 	if (ret || !count)
 		return ret;
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		return ret;
+	if (dir == AKIDA_DMA_TO_DEVICE) {
+		ret = akida_check_raw_write(af, *ppos, count);
+		if (ret)
+			return ret;
+	}
+	lpddr = akida_overlaps(*ppos, count, adev->job.mem_base,
+			       adev->job.mem_end - adev->job.mem_base);
+	if (lpddr) {
+		if (down_read_killable(&adev->raw_lock))
+			return -EINTR;
+		ret = akida_check_raw_owner(af, *ppos, count);
+		if (ret)
+			goto out_unlock;
+	}
+	if (dir == AKIDA_DMA_TO_DEVICE && lpddr)
+		akida_job_invalidate(&adev->job, *ppos, count);
+	/* It enters the device guard itself, once the user pages are pinned. */
 	ret = akida_dma_user(adev, dir, buf, *ppos, count);
-	akida_dev_exit(adev, idx);
 	if (ret > 0)
 		*ppos += ret;
+out_unlock:
+	if (lpddr)
+		up_read(&adev->raw_lock);
 	return ret;
 }
 
@@ -139,27 +229,68 @@ static loff_t akida_llseek(struct file *filp, loff_t offset, int whence)
 	return no_seek_end_llseek_size(filp, offset, whence, AKIDA_AXI_SPACE);
 }
 
-/* BAR0, uncached, at offset 0 of the BAR (BrainChip's AKD1000 ABI). */
+/* Map BAR0 pages [@first, @end) that fall in the mapping's window. */
+static int akida_mmap_part(struct akida_dev *adev, struct vm_area_struct *vma,
+			   unsigned long first, unsigned long end)
+{
+	first = max(first, vma->vm_pgoff);
+	end = min(end, vma->vm_pgoff + vma_pages(vma));
+	if (first >= end)
+		return 0;
+	return io_remap_pfn_range(vma, vma->vm_start + ((first - vma->vm_pgoff) << PAGE_SHIFT),
+				  (adev->bar0_start >> PAGE_SHIFT) + first,
+				  (end - first) << PAGE_SHIFT, vma->vm_page_prot);
+}
+
+/*
+ * BAR0, uncached, at offset 0 of the BAR (BrainChip's AKD1000 ABI), shared
+ * only. On an NPU with the [model] command interface a mapping that covers
+ * it is read-only (PROT_WRITE: -EPERM; mprotect() cannot add it) unless the
+ * file is privileged (akida_file.rawio). The emulator's test window is never
+ * mapped: a mapping inside it is refused, one across it has a hole there
+ * (SIGBUS on access).
+ */
 static int akida_mmap(struct file *filp, struct vm_area_struct *vma)
 {
 	struct akida_file *af = filp->private_data;
 	struct akida_dev *adev = af->adev;
 	unsigned long bar_pages = adev->bar0_len >> PAGE_SHIFT;
 	unsigned long pages = vma_pages(vma);
+	unsigned long win = AKIDA_BAR0_TEST_WINDOW >> PAGE_SHIFT;
+	unsigned long win_end = win + (AKIDA_BAR0_TEST_WINDOW_SIZE >> PAGE_SHIFT);
 	int idx, ret;
 
+	if (!(vma->vm_flags & VM_SHARED)) {
+		dev_dbg(&adev->dev, "mmap: BAR0 can only be mapped shared\n");
+		return -EINVAL;
+	}
 	if (vma->vm_pgoff >= bar_pages || pages > bar_pages - vma->vm_pgoff) {
 		dev_dbg(&adev->dev, "mmap of %lu pages at page %lu is outside BAR0 (%lu pages)\n",
 			pages, vma->vm_pgoff, bar_pages);
 		return -EINVAL;
 	}
+	if (vma->vm_pgoff >= win && vma->vm_pgoff + pages <= win_end) {
+		dev_dbg(&adev->dev, "mmap: the emulator's test window cannot be mapped\n");
+		return -EINVAL;
+	}
+	if (adev->model_iface && !af->rawio &&
+	    vma->vm_pgoff < DIV_ROUND_UP(AKIDA_NPU_MODEL_END, PAGE_SIZE)) {
+		if (vma->vm_flags & VM_WRITE) {
+			dev_dbg(&adev->dev, "mmap: the NPU command registers map read-only\n");
+			return -EPERM;
+		}
+		akida_vm_flags_clear(vma, VM_MAYWRITE);
+	}
+
 	ret = akida_dev_enter(adev, &idx);
 	if (ret)
 		return ret;
+	akida_vm_flags_set(vma, VM_IO | VM_PFNMAP | VM_DONTEXPAND | VM_DONTCOPY |
+			   VM_DONTDUMP);
 	vma->vm_page_prot = pgprot_noncached(vma->vm_page_prot);
-	ret = io_remap_pfn_range(vma, vma->vm_start,
-				 (adev->bar0_start >> PAGE_SHIFT) + vma->vm_pgoff,
-				 pages << PAGE_SHIFT, vma->vm_page_prot);
+	ret = akida_mmap_part(adev, vma, 0, win);
+	if (!ret)
+		ret = akida_mmap_part(adev, vma, win_end, bar_pages);
 	akida_dev_exit(adev, idx);
 	return ret;
 }

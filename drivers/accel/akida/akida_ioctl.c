@@ -6,6 +6,12 @@
  * zero, and copies a cleared-then-filled result out. Commands that need the
  * device fail with -ENODEV once it is gone; collecting jobs, reading
  * statistics and freeing memory keep working so that a client can wind down.
+ *
+ * Permissions: commands that change the device's state or move data
+ * (MEM_ALLOC, DMA, JOB_SUBMIT, SET_CLOCK, RESET) need a file opened for
+ * writing (-EBADF); RESET needs CAP_SYS_ADMIN (-EPERM). On an NPU without
+ * the [model] command interface JOB_SUBMIT and SET_CLOCK fail with
+ * -EOPNOTSUPP (akida_dev.model_iface).
  */
 #include <linux/capability.h>
 #include <linux/fs.h>
@@ -35,7 +41,11 @@ static int akida_ioctl_mem_alloc(struct akida_file *af, void __user *uarg)
 		dev_dbg(&af->adev->dev, "mem alloc: flags/padding not zero\n");
 		return -EINVAL;
 	}
+	/* No allocation may appear under a raw transfer (akida_fops.c). */
+	if (down_write_killable(&af->adev->raw_lock))
+		return -EINTR;
 	ret = akida_mem_alloc(af, args.size, args.align, &args.addr);
+	up_write(&af->adev->raw_lock);
 	if (ret)
 		return ret;
 	if (copy_to_user(uarg, &args, sizeof(args))) {
@@ -74,7 +84,8 @@ static int akida_ioctl_dma(struct akida_file *af, void __user *uarg)
 	ent = kvmalloc_array(args.count, sizeof(*ent), GFP_KERNEL);
 	if (!ent)
 		return -ENOMEM;
-	if (copy_from_user(ent, u64_to_user_ptr(args.entries),
+	if (!akida_uptr_ok(args.entries, (u64)args.count * sizeof(*ent)) ||
+	    copy_from_user(ent, u64_to_user_ptr(args.entries),
 			   args.count * sizeof(*ent)))
 		ret = -EFAULT;
 	else
@@ -158,8 +169,7 @@ static int akida_ioctl_reset(struct akida_file *af, void __user *uarg)
 	return akida_job_reset(af->adev);
 }
 
-static int akida_ioctl_set_clock(struct akida_file *af, struct file *filp,
-				 void __user *uarg)
+static int akida_ioctl_set_clock(struct akida_file *af, void __user *uarg)
 {
 	struct akida_clock args;
 
@@ -170,8 +180,6 @@ static int akida_ioctl_set_clock(struct akida_file *af, struct file *filp,
 			args.flags, args.mode);
 		return -EINVAL;
 	}
-	if (!(filp->f_mode & FMODE_WRITE))
-		return -EBADF;
 	return akida_job_set_clock(af->adev, args.mode);
 }
 
@@ -210,6 +218,16 @@ long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	/* The rest need the device. */
 	if (akida_dev_gone(adev))
 		return -ENODEV;
+	if (cmd != AKIDA_IOCTL_GET_INFO && !(filp->f_mode & FMODE_WRITE)) {
+		dev_dbg(&adev->dev, "ioctl %#x needs a file opened for writing\n", cmd);
+		return -EBADF;
+	}
+	if ((cmd == AKIDA_IOCTL_JOB_SUBMIT || cmd == AKIDA_IOCTL_SET_CLOCK) &&
+	    !adev->model_iface) {
+		dev_dbg(&adev->dev, "ioctl %#x: the NPU has no known command interface\n",
+			cmd);
+		return -EOPNOTSUPP;
+	}
 
 	switch (cmd) {
 	case AKIDA_IOCTL_GET_INFO:
@@ -223,6 +241,6 @@ long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case AKIDA_IOCTL_RESET:
 		return akida_ioctl_reset(af, uarg);
 	default:	/* AKIDA_IOCTL_SET_CLOCK */
-		return akida_ioctl_set_clock(af, filp, uarg);
+		return akida_ioctl_set_clock(af, uarg);
 	}
 }

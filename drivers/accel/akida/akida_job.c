@@ -25,6 +25,7 @@
  * poll() reports EPOLLIN while there is one.
  */
 #include <linux/bitfield.h>
+#include <linux/capability.h>
 #include <linux/delay.h>
 #include <linux/dma-mapping.h>
 #include <linux/iopoll.h>
@@ -34,12 +35,15 @@
 #include <linux/poll.h>
 #include <linux/scatterlist.h>
 #include <linux/sched.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/akida.h>
 
 #include "akida_drv.h"
 #include "akida_job.h"
+#include "akida_job_priv.h"
 #include "akida_npu_regs.h"
 #include "akida_regs.h"
 
@@ -58,10 +62,10 @@ module_param(max_pinned_mb, uint, 0644);
 MODULE_PARM_DESC(max_pinned_mb,
 		 "Host memory one open file may have pinned for its jobs, MiB (default 256)");
 
-static unsigned int npu_timeout_ms = 5000;
-module_param(npu_timeout_ms, uint, 0644);
-MODULE_PARM_DESC(npu_timeout_ms,
-		 "Bound on one NPU command (program load, weight update, batch), ms (default 5000)");
+static unsigned int max_dev_pinned_mb = 1024;
+module_param(max_dev_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_dev_pinned_mb,
+		 "Host memory all open files of one device may have pinned for their jobs, MiB (default 1024)");
 
 static unsigned int stage_kib = 512;
 module_param(stage_kib, uint, 0444);
@@ -74,99 +78,6 @@ MODULE_PARM_DESC(npu_irq,
 		 "Signal NPU completion by MSI (else poll INFER_STATUS) (default on)");
 
 #define AKIDA_QUEUE_DEPTH_MAX	16
-/* Poll interval for a lost interrupt, and when polling by choice. */
-#define AKIDA_NPU_IRQ_POLL_NS	(20 * NSEC_PER_MSEC)
-#define AKIDA_NPU_POLL_NS	(50 * NSEC_PER_USEC)
-/* Bound on the NPU coming out of CONTROL.RESET. */
-#define AKIDA_NPU_RESET_US	100000
-#define AKIDA_NPU_IRQ_ALL	(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_MODEL_DONE | \
-				 AKIDA_NPU_IRQ_ERROR)
-
-enum akida_job_state {
-	AKIDA_JS_QUEUED,	/* on its file's queue */
-	AKIDA_JS_READY,	/* in the pipeline, input DMA done */
-	AKIDA_JS_RUNNING,	/* on the NPU */
-	AKIDA_JS_RAN,		/* NPU done, output DMA to do */
-	AKIDA_JS_DONE,		/* complete, waiting to be collected */
-};
-
-/* One host buffer of a job, pinned and DMA-mapped at submit. */
-struct akida_xfer {
-	u64 uptr;
-	u64 axi;
-	u64 len;
-	struct page **pages;
-	unsigned int npages;
-	struct sg_table sgt;
-	bool mapped;
-	bool staged;	/* moved through the engine's staging buffer */
-};
-
-/*
- * struct akida_job - one job.
- * @node: Link in the file's queue (QUEUED) or the engine's pipeline (READY,
- *	RUNNING, RAN); unlinked when DONE. Under akida_job_engine.lock.
- * @file_node: Link in akida_job_file.jobs until collected.
- * @af: The file.
- * @id: Job id.
- * @state: enum akida_job_state, under akida_job_engine.lock.
- *
- * The request fields are set at submit and read-only afterwards; the result
- * fields are written by the worker before the job becomes DONE.
- */
-struct akida_job {
-	struct list_head node;
-	struct list_head file_node;
-	struct akida_file *af;
-	u64 id;
-	enum akida_job_state state;
-
-	/* request */
-	u32 flags;
-	u32 batch;
-	u64 prog_addr;
-	u64 prog_size;
-	u64 weight_addr;
-	u64 weight_size;
-	u32 weight_layer;
-	u32 in_size;
-	u64 in_addr;
-	u64 out_addr;
-	u32 out_size;
-	u64 user_data;
-	unsigned int n_in;
-	unsigned int n_out;
-	struct akida_xfer *xfers;	/* n_in inputs, then n_out outputs */
-	unsigned int n_mems;
-	struct akida_mem **mems;	/* allocations referenced (users++) */
-	u64 pinned;
-
-	/* result */
-	int status;
-	u32 step;
-	u32 npu_error;
-	u32 inputs_done;
-	u64 submit_ns;
-	u64 start_ns;
-	u64 end_ns;
-	u64 npu_ns;
-};
-
-static inline u32 npu_rd(struct akida_job_engine *eng, u32 reg)
-{
-	return ioread32(eng->adev->bar0 + reg);
-}
-
-static inline void npu_wr(struct akida_job_engine *eng, u32 reg, u32 val)
-{
-	iowrite32(val, eng->adev->bar0 + reg);
-}
-
-/* A LO/HI register pair, @lo the LO one: see akida_write64(). */
-static inline void npu_wr64(struct akida_job_engine *eng, u32 lo, u64 val)
-{
-	akida_write64(val, eng->adev->bar0 + lo);
-}
 
 static unsigned int akida_queue_depth(void)
 {
@@ -201,99 +112,89 @@ void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len)
 	spin_unlock(&eng->lock);
 }
 
-/* ---- host buffers ---- */
+/* ---- pin accounting ---- */
 
 /*
- * DMA-map a pinned buffer, or mark it for the staging buffer when it is
- * scattered over more segments than one DMA list holds (the default reserved
- * area holds two elements per channel): the worker then copies it through
- * the staging buffer, one element per chunk.
+ * Charge the pins @job is about to take, before it takes them: to its file
+ * (max_pinned_mb), to the device (max_dev_pinned_mb) and, in pages, to the
+ * caller's mm->pinned_vm, bounded by RLIMIT_MEMLOCK unless the caller has
+ * CAP_IPC_LOCK (as RDMA's umem and VFIO's type1 do). The xfers are looked up
+ * but not pinned. akida_job_uncharge() undoes it, once.
+ *
+ * Return: 0; -E2BIG if the job alone exceeds a cap; -EAGAIN if the caps are
+ * full with other pending jobs; -ENOMEM beyond RLIMIT_MEMLOCK.
  */
-static int akida_xfer_map(struct akida_dev *adev, struct akida_xfer *x,
-			  bool to_dev)
+static int akida_job_charge(struct akida_file *af, struct akida_job *job)
 {
-	enum dma_data_direction dir = to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE;
-	int ret;
+	struct akida_job_engine *eng = &af->adev->job;
+	struct akida_job_file *jf = &af->job;
+	u64 file_lim = (u64)READ_ONCE(max_pinned_mb) << 20;
+	u64 dev_lim = (u64)READ_ONCE(max_dev_pinned_mb) << 20;
+	unsigned long pages = 0, lock_lim;
+	u64 bytes = 0;
+	unsigned int i;
+	int ret = 0;
 
-	ret = dma_map_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-	if (ret)
+	for (i = 0; i < job->n_in + job->n_out; i++) {
+		struct akida_xfer *x = &job->xfers[i];
+
+		bytes += x->len;
+		pages += DIV_ROUND_UP(offset_in_page(x->uptr) + x->len, PAGE_SIZE);
+	}
+	if (!bytes)
+		return 0;
+
+	spin_lock(&eng->lock);
+	if (bytes > file_lim || bytes > dev_lim)
+		ret = -E2BIG;
+	else if (jf->counters.pinned_bytes + bytes > file_lim ||
+		 eng->counters.pinned_bytes + bytes > dev_lim)
+		ret = -EAGAIN;
+	if (!ret) {
+		eng->counters.pinned_bytes += bytes;
+		jf->counters.pinned_bytes += bytes;
+		job->pinned = bytes;
+	}
+	spin_unlock(&eng->lock);
+	if (ret) {
+		dev_dbg(&af->adev->dev, "submit: %llu bytes to pin: over a cap (%d)\n",
+			bytes, ret);
 		return ret;
-	x->mapped = true;
-	if (adev->job.stage_size &&
-	    x->sgt.nents > adev->edma.chan[to_dev ? AKIDA_DMA_TO_DEVICE :
-					   AKIDA_DMA_FROM_DEVICE][0].ll_max) {
-		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt, dir, 0);
-		x->mapped = false;
-		x->staged = true;
 	}
-	return 0;
-}
 
-static void akida_xfer_unmap(struct akida_dev *adev, struct akida_xfer *x,
-			     bool to_dev)
-{
-	if (x->mapped)
-		dma_unmap_sgtable(&adev->pdev->dev, &x->sgt,
-				  to_dev ? DMA_TO_DEVICE : DMA_FROM_DEVICE, 0);
-	x->mapped = false;
-}
-
-static void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
-			       bool to_dev)
-{
-	akida_xfer_unmap(adev, x, to_dev);
-	if (x->sgt.sgl)
-		sg_free_table(&x->sgt);
-	x->sgt.sgl = NULL;
-	if (x->pages) {
-		/* The device wrote into pages it read back to the host. */
-		unpin_user_pages_dirty_lock(x->pages, x->npages, !to_dev);
-		kvfree(x->pages);
-	}
-	x->pages = NULL;
-}
-
-static int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x,
-			  bool to_dev)
-{
-	unsigned long start = x->uptr & PAGE_MASK;
-	unsigned int offset = offset_in_page(x->uptr);
-	unsigned int npages = DIV_ROUND_UP(offset + x->len, PAGE_SIZE);
-	int pinned, ret;
-
-	x->pages = kvmalloc_array(npages, sizeof(*x->pages), GFP_KERNEL);
-	if (!x->pages)
+	lock_lim = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	if (atomic64_add_return(pages, &current->mm->pinned_vm) > lock_lim &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(pages, &current->mm->pinned_vm);
+		dev_dbg(&af->adev->dev, "submit: %lu pages over RLIMIT_MEMLOCK\n",
+			pages);
 		return -ENOMEM;
-	pinned = pin_user_pages_fast(start, npages, to_dev ? 0 : FOLL_WRITE,
-				     x->pages);
-	if (pinned < 0) {
-		kvfree(x->pages);
-		x->pages = NULL;
-		return pinned;
 	}
-	x->npages = pinned;
-	if (pinned != npages) {
-		ret = -EFAULT;
-		goto err;
-	}
-	ret = sg_alloc_table_from_pages(&x->sgt, x->pages, npages, offset,
-					x->len, GFP_KERNEL);
-	if (ret)
-		goto err;
-	/*
-	 * Inputs are mapped now. Outputs are mapped by the worker around their
-	 * DMA only: two jobs may name the same host output buffer, and
-	 * overlapping device-writable mappings must not be live at once.
-	 */
-	if (to_dev) {
-		ret = akida_xfer_map(adev, x, true);
-		if (ret)
-			goto err;
-	}
+	mmgrab(current->mm);
+	job->mm = current->mm;
+	job->pinned_pages = pages;
 	return 0;
-err:
-	akida_xfer_release(adev, x, to_dev);
-	return ret;
+}
+
+/* Undo akida_job_charge(); a no-op the second time. */
+static void akida_job_uncharge(struct akida_job_engine *eng,
+			       struct akida_job *job)
+{
+	struct akida_job_file *jf = &job->af->job;
+
+	if (job->mm) {
+		atomic64_sub(job->pinned_pages, &job->mm->pinned_vm);
+		mmdrop(job->mm);
+		job->mm = NULL;
+		job->pinned_pages = 0;
+	}
+	if (job->pinned) {
+		spin_lock(&eng->lock);
+		eng->counters.pinned_bytes -= job->pinned;
+		jf->counters.pinned_bytes -= job->pinned;
+		spin_unlock(&eng->lock);
+		job->pinned = 0;
+	}
 }
 
 /* Drop everything a job holds (pins, mappings, memory references). */
@@ -317,6 +218,7 @@ static void akida_job_put_resources(struct akida_job_engine *eng,
 	kfree(job->mems);
 	job->mems = NULL;
 	job->n_mems = 0;
+	akida_job_uncharge(eng, job);
 }
 
 static void akida_job_free(struct akida_job_engine *eng, struct akida_job *job)
@@ -337,7 +239,6 @@ static void akida_job_complete(struct akida_job_engine *eng,
 			       u32 npu_error)
 {
 	struct akida_job_file *jf = &job->af->job;
-	u64 pinned = job->pinned;
 
 	akida_job_put_resources(eng, job);
 
@@ -358,8 +259,6 @@ static void akida_job_complete(struct akida_job_engine *eng,
 	}
 	eng->counters.jobs_pending--;
 	jf->counters.jobs_pending--;
-	eng->counters.pinned_bytes -= pinned;
-	jf->counters.pinned_bytes -= pinned;
 	jf->in_flight--;
 	jf->done++;
 	jf->seq++;
@@ -411,196 +310,6 @@ static void akida_job_fail_all(struct akida_job_engine *eng, int status)
 			break;
 		}
 		akida_job_complete(eng, job, status, step, 0);
-	}
-}
-
-/* ---- the NPU ---- */
-
-/* Collect NPU interrupt bits: latched by the handler, or read here. */
-static void akida_npu_events(struct akida_job_engine *eng, bool mmio)
-{
-	u32 st;
-
-	eng->events |= atomic_xchg(&eng->irq_status, 0);
-	if (!mmio && eng->npu_irq && !eng->poll_now)
-		return;
-	eng->poll_now = false;
-	st = npu_rd(eng, AKIDA_NPU_IRQ_STATUS);
-	if (st == U32_MAX)	/* the device does not answer */
-		return;
-	st &= AKIDA_NPU_IRQ_ALL;
-	if (st)
-		npu_wr(eng, AKIDA_NPU_IRQ_STATUS, st);
-	eng->events |= st;
-}
-
-static bool akida_worker_interrupted(struct akida_job_engine *eng)
-{
-	return kthread_should_stop() || READ_ONCE(eng->stop) ||
-	       atomic_read(&eng->reset_req) || akida_dev_gone(eng->adev);
-}
-
-/* Sleep until an NPU interrupt, an interruption, or @ns have passed. */
-static void akida_worker_nap(struct akida_job_engine *eng, u64 ns)
-{
-	long ret;
-
-	ret = wait_event_interruptible_hrtimeout(eng->worker_wq,
-						 atomic_read(&eng->irq_status) ||
-						 akida_worker_interrupted(eng),
-						 ns_to_ktime(ns));
-	if (ret == -ETIME)
-		eng->poll_now = true;
-}
-
-static u64 akida_npu_poll_ns(struct akida_job_engine *eng)
-{
-	return eng->npu_irq ? AKIDA_NPU_IRQ_POLL_NS : AKIDA_NPU_POLL_NS;
-}
-
-/*
- * The vector's MSI message changes when it moves to another CPU (without
- * interrupt remapping): keep NPU_IMWR_* current before each command.
- */
-static void akida_npu_msi_sync(struct akida_job_engine *eng)
-{
-	u64 addr;
-	u32 data;
-
-	if (!eng->npu_irq)
-		return;
-	akida_msi_get(eng->adev, &addr, &data);
-	if (addr == eng->msi_addr && data == eng->msi_data)
-		return;
-	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, addr);
-	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
-	eng->msi_addr = addr;
-	eng->msi_data = data;
-}
-
-/*
- * Run one synchronous NPU command (MODEL_LOAD or WEIGHT_UPDATE) and wait for
- * MODEL_DONE or ERROR, bounded by npu_timeout_ms.
- * Return: 0, -EIO (NPU error: *code set), -ETIMEDOUT, -ECANCELED (reset or
- * removal requested).
- */
-static int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
-{
-	u64 start = ktime_get_ns();
-	u64 deadline = start + (u64)READ_ONCE(npu_timeout_ms) * NSEC_PER_MSEC;
-
-	akida_npu_msi_sync(eng);
-	eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR);
-	npu_wr(eng, reg, 1);
-	for (;;) {
-		akida_npu_events(eng, false);
-		if (eng->events & (AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR))
-			break;
-		if (akida_worker_interrupted(eng))
-			return -ECANCELED;
-		if (ktime_get_ns() >= deadline) {
-			/* One last look, in case only the interrupt was lost. */
-			akida_npu_events(eng, true);
-			if (eng->events & (AKIDA_NPU_IRQ_MODEL_DONE |
-					   AKIDA_NPU_IRQ_ERROR))
-				break;
-			return -ETIMEDOUT;
-		}
-		akida_worker_nap(eng, akida_npu_poll_ns(eng));
-	}
-	if (eng->events & AKIDA_NPU_IRQ_ERROR) {
-		*code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
-		eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR |
-				 AKIDA_NPU_IRQ_INFER_DONE);
-		return -EIO;
-	}
-	eng->events &= ~AKIDA_NPU_IRQ_MODEL_DONE;
-	return 0;
-}
-
-/*
- * Reset the NPU and program it for use: clock mode, completion MSI, enable.
- * Forgets the loaded program. Context: inside akida_dev_enter().
- */
-static int akida_npu_setup(struct akida_job_engine *eng)
-{
-	struct akida_dev *adev = eng->adev;
-	u32 st, data = 0;
-	u64 msi_addr = 0;
-	int ret;
-
-	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
-	npu_wr(eng, AKIDA_NPU_CONTROL, AKIDA_NPU_CONTROL_RESET);
-	ret = read_poll_timeout(ioread32, st,
-				st != U32_MAX && (st & AKIDA_NPU_STATUS_READY) &&
-				!(st & AKIDA_NPU_STATUS_BUSY),
-				10, AKIDA_NPU_RESET_US, false,
-				adev->bar0 + AKIDA_NPU_STATUS);
-	if (ret) {
-		dev_err(&adev->dev, "NPU not ready after reset (STATUS %#x)\n", st);
-		return -EIO;
-	}
-	npu_wr(eng, AKIDA_NPU_IRQ_STATUS, AKIDA_NPU_IRQ_ALL);
-	atomic_set(&eng->irq_status, 0);
-	eng->events = 0;
-
-	mutex_lock(&eng->clock_lock);
-	npu_wr(eng, AKIDA_NPU_CLOCK_MODE, eng->clock_mode);
-	mutex_unlock(&eng->clock_lock);
-
-	if (eng->npu_irq)
-		akida_msi_get(adev, &msi_addr, &data);
-	npu_wr64(eng, AKIDA_NPU_IMWR_ADDR_LO, msi_addr);
-	npu_wr(eng, AKIDA_NPU_IMWR_DATA, data);
-	eng->msi_addr = msi_addr;
-	eng->msi_data = data;
-	npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, eng->npu_irq ? AKIDA_NPU_IRQ_ALL : 0);
-	npu_wr(eng, AKIDA_NPU_CONTROL, AKIDA_NPU_CONTROL_ENABLE);
-
-	spin_lock(&eng->lock);
-	memset(&eng->npu, 0, sizeof(eng->npu));
-	spin_unlock(&eng->lock);
-	return 0;
-}
-
-/*
- * Bytes of layer @layer's packed weights in the program image at @addr,
- * read through the LPDDR BAR. Return: 0 (*bytes set), -ERANGE (the layer
- * does not exist: the NPU reports it), -EINVAL (the image is malformed or
- * out of the BAR window).
- */
-static int akida_prog_weight_bytes(struct akida_job_engine *eng, u64 addr,
-				   u64 size, u32 layer, u64 *bytes)
-{
-	struct akida_dev *adev = eng->adev;
-	u64 off, base;
-	u32 nlayers, i, w;
-
-	if (addr < adev->lpddr_base || addr + size > adev->lpddr_base + adev->mem_len ||
-	    size < AKIDA_PROG_HDR_SIZE || (addr & 3))
-		return -EINVAL;
-	base = addr - adev->lpddr_base;
-	nlayers = ioread32(adev->mem + base + 4) >> 16;
-	if (layer >= nlayers)
-		return -ERANGE;
-	off = AKIDA_PROG_HDR_SIZE;
-	for (i = 0; ; i++) {
-		u32 in, out, payload;
-
-		if (off + AKIDA_PROG_LAYER_SIZE > size)
-			return -EINVAL;
-		w = ioread32(adev->mem + base + off);
-		in = ioread32(adev->mem + base + off + AKIDA_PROG_LAYER_INPUTS);
-		out = ioread32(adev->mem + base + off + AKIDA_PROG_LAYER_OUTPUTS);
-		payload = ioread32(adev->mem + base + off + AKIDA_PROG_LAYER_PAYLOAD);
-		if (i == layer) {
-			u32 wbits = (w >> (8 * AKIDA_PROG_LAYER_WBITS)) & 0xff;
-			u64 n = (u64)in * out;
-
-			*bytes = wbits == 4 ? DIV_ROUND_UP(n, 2) : n;
-			return 0;
-		}
-		off += AKIDA_PROG_LAYER_SIZE + (u64)payload;
 	}
 }
 
@@ -675,8 +384,8 @@ static struct akida_job *akida_job_take(struct akida_job_engine *eng)
 	return NULL;
 }
 
-static void akida_count_bytes(struct akida_job_engine *eng,
-			      struct akida_job_file *jf, bool to_dev, u64 n)
+void akida_count_bytes(struct akida_job_engine *eng,
+		       struct akida_job_file *jf, bool to_dev, u64 n)
 {
 	spin_lock(&eng->lock);
 	if (to_dev) {
@@ -705,6 +414,12 @@ static int akida_xfer_staged(struct akida_job_engine *eng,
 	size_t n;
 	int idx, ret = 0;
 
+	/* A wedged channel may still write the staging buffer. */
+	if (eng->stage_held) {
+		if (akida_dma_wedged(adev))
+			return -EIO;
+		eng->stage_held = false;
+	}
 	sg_init_table(&sg, 1);
 	while (!ret && done < x->len) {
 		n = min_t(u64, x->len - done, eng->stage_size);
@@ -720,6 +435,8 @@ static int akida_xfer_staged(struct akida_job_engine *eng,
 		ret = akida_dma_sgt(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
 				    AKIDA_DMA_FROM_DEVICE, &t, x->axi + done, n);
 		akida_dev_exit(adev, idx);
+		if (ret && akida_dma_wedged(adev))
+			eng->stage_held = true;
 		if (!ret && !to_dev &&
 		    sg_pcopy_from_buffer(x->sgt.sgl, x->sgt.orig_nents,
 					 eng->stage, n, done) != n)
@@ -760,27 +477,19 @@ static int akida_job_xfer_all(struct akida_job_engine *eng,
 					    AKIDA_DMA_FROM_DEVICE, &x->sgt, x->axi,
 					    x->len);
 			akida_dev_exit(adev, idx);
+			if (ret)
+				akida_xfer_quarantine(adev, x, to_dev);
 		}
 		if (!to_dev)
 			akida_xfer_unmap(adev, x, false);
+		/* Before and after the write: see akida_dma_entry_run(). */
+		if (to_dev)
+			akida_job_invalidate(eng, x->axi, x->len);
 		if (ret)
 			return ret;
 		akida_count_bytes(eng, &job->af->job, to_dev, x->len);
 	}
 	return 0;
-}
-
-/* Reset the NPU after a failure that left it in an unknown state. */
-static void akida_npu_recover(struct akida_job_engine *eng)
-{
-	struct akida_dev *adev = eng->adev;
-	int idx;
-
-	if (akida_dev_enter(adev, &idx))
-		return;
-	if (akida_npu_setup(eng))
-		dev_err(&adev->dev, "NPU recovery failed\n");
-	akida_dev_exit(adev, idx);
 }
 
 static void akida_job_count_npu(struct akida_job_engine *eng,
@@ -922,10 +631,9 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	npu_wr(eng, AKIDA_NPU_INPUT_SIZE, job->in_size);
 	npu_wr64(eng, AKIDA_NPU_OUTPUT_ADDR_LO, job->out_addr);
 	akida_npu_msi_sync(eng);
-	eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 	eng->run_start_ns = ktime_get_ns();
 	eng->run_deadline_ns = eng->run_start_ns +
-			       (u64)READ_ONCE(npu_timeout_ms) * NSEC_PER_MSEC;
+			       (u64)READ_ONCE(akida_npu_timeout_ms) * NSEC_PER_MSEC;
 	spin_lock(&eng->lock);
 	job->state = AKIDA_JS_RUNNING;
 	spin_unlock(&eng->lock);
@@ -950,8 +658,15 @@ static bool akida_job_check_run(struct akida_job_engine *eng,
 	u64 now = ktime_get_ns();
 	u32 st, code = 0;
 
-	akida_npu_events(eng, now >= eng->run_deadline_ns);
-	if (!(eng->events & (AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR))) {
+	/*
+	 * Interrupt bits only woke us: INFER_STATUS (cleared by INFER_START)
+	 * decides, so a stale INFER_DONE cannot finish this batch.
+	 */
+	akida_npu_events(eng);
+	eng->events = 0;
+	st = npu_rd(eng, AKIDA_NPU_INFER_STATUS);
+	if (st == U32_MAX ||
+	    !(st & (AKIDA_NPU_INFER_STATUS_DONE | AKIDA_NPU_INFER_STATUS_ERROR))) {
 		if (now < eng->run_deadline_ns)
 			return false;
 		dev_warn(&eng->adev->dev, "job %llu: NPU batch timed out\n",
@@ -961,18 +676,20 @@ static bool akida_job_check_run(struct akida_job_engine *eng,
 		akida_job_complete(eng, job, -ETIMEDOUT, AKIDA_STEP_RUN, 0);
 		return true;
 	}
-	st = npu_rd(eng, AKIDA_NPU_INFER_STATUS);
 	job->inputs_done = FIELD_GET(AKIDA_NPU_INFER_STATUS_COUNT, st);
 	akida_job_count_npu(eng, job, ktime_get_ns() - eng->run_start_ns, 0, 0,
 			    job->inputs_done);
-	if ((eng->events & AKIDA_NPU_IRQ_ERROR) ||
-	    (st & AKIDA_NPU_INFER_STATUS_ERROR)) {
+	if (st & AKIDA_NPU_INFER_STATUS_ERROR) {
 		code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
-		eng->events &= ~(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_ERROR);
 		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, code);
 		return true;
 	}
-	eng->events &= ~AKIDA_NPU_IRQ_INFER_DONE;
+	if (job->inputs_done != job->batch) {
+		dev_warn(&eng->adev->dev, "job %llu: NPU done after %u of %u inputs\n",
+			 job->id, job->inputs_done, job->batch);
+		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, 0);
+		return true;
+	}
 	spin_lock(&eng->lock);
 	job->state = AKIDA_JS_RAN;
 	spin_unlock(&eng->lock);
@@ -1057,7 +774,7 @@ static void akida_worker_reset(struct akida_job_engine *eng)
 	ret = akida_dev_enter(adev, &idx);
 	if (!ret) {
 		ret = akida_edma_reset(adev);
-		if (!ret)
+		if (!ret && adev->model_iface)
 			ret = akida_npu_setup(eng);
 		akida_dev_exit(adev, idx);
 	}
@@ -1167,9 +884,12 @@ int akida_job_init(struct akida_dev *adev)
 		return -EINVAL;
 	}
 
-	ret = akida_npu_setup(eng);
-	if (ret)
-		return ret;
+	/* Unknown silicon: no NPU register is written, no job ever runs. */
+	if (adev->model_iface) {
+		ret = akida_npu_setup(eng);
+		if (ret)
+			return ret;
+	}
 
 	/* Optional: without it scattered buffers take one list per segment pair. */
 	eng->stage_size = min_t(size_t, READ_ONCE(stage_kib), SZ_64M / SZ_1K) * SZ_1K;
@@ -1182,12 +902,13 @@ int akida_job_init(struct akida_dev *adev)
 
 	t = kthread_run(akida_worker, eng, "akida%d-job", adev->minor);
 	if (IS_ERR(t)) {
-		npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
+		if (adev->model_iface)
+			npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
 		akida_job_free_stage(eng);
 		return PTR_ERR(t);
 	}
 	eng->worker = t;
-	WRITE_ONCE(eng->irq_ready, true);
+	WRITE_ONCE(eng->irq_ready, adev->model_iface);
 	return 0;
 }
 
@@ -1195,13 +916,14 @@ int akida_job_init(struct akida_dev *adev)
  * akida_job_fini() - stop the job engine; fail every job with -ENODEV.
  * @adev: The device.
  *
- * Open files keep working afterwards for everything that does not need the
+ * Touches no register: remove quiesces the NPU with akida_npu_quiesce()
+ * once no one else can (the device is gone by then). Open files keep working
+ * afterwards for everything that does not need the
  * device (waiting for their failed jobs, freeing memory, closing).
  */
 void akida_job_fini(struct akida_dev *adev)
 {
 	struct akida_job_engine *eng = &adev->job;
-	int idx;
 
 	spin_lock(&eng->lock);
 	eng->stop = true;
@@ -1215,41 +937,22 @@ void akida_job_fini(struct akida_dev *adev)
 
 	/* The worker is gone: the pipeline and the queues are ours. */
 	akida_job_fail_all(eng, -ENODEV);
-	akida_job_free_stage(eng);
 	/* A reset caller still waiting gets its answer. */
 	eng->reset_result = -ENODEV;
 	complete_all(&eng->reset_done);
-
-	if (!akida_dev_enter(adev, &idx)) {
-		npu_wr(eng, AKIDA_NPU_IRQ_ENABLE, 0);
-		npu_wr(eng, AKIDA_NPU_CONTROL, 0);
-		akida_dev_exit(adev, idx);
-	}
 }
 
 /**
- * akida_job_irq() - NPU part of the interrupt handler (hard-IRQ context).
+ * akida_job_cleanup() - free the job engine's DMA memory.
  * @adev: The device.
  *
- * The vector is shared with the eDMA: read IRQ_STATUS, acknowledge what is
- * set, latch it for the worker and wake it.
+ * Context: remove, after akida_job_fini(), akida_npu_quiesce() and
+ * akida_edma_fini() (bus mastering is off: nothing writes the staging
+ * buffer any more).
  */
-void akida_job_irq(struct akida_dev *adev)
+void akida_job_cleanup(struct akida_dev *adev)
 {
-	struct akida_job_engine *eng = &adev->job;
-	u32 st;
-
-	if (!READ_ONCE(eng->irq_ready) || !eng->npu_irq)
-		return;
-	st = ioread32(adev->bar0 + AKIDA_NPU_IRQ_STATUS);
-	if (st == U32_MAX)
-		return;
-	st &= AKIDA_NPU_IRQ_ALL;
-	if (!st)
-		return;
-	iowrite32(st, adev->bar0 + AKIDA_NPU_IRQ_STATUS);
-	atomic_or(st, &eng->irq_status);
-	wake_up(&eng->worker_wq);
+	akida_job_free_stage(&adev->job);
 }
 
 /**
@@ -1355,51 +1058,6 @@ __poll_t akida_poll(struct file *filp, struct poll_table_struct *wait)
 
 /* ---- ioctl back ends ---- */
 
-/* Copy, check and look up a user DMA vector for a job. */
-static int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
-			       u64 uptr, unsigned int count, bool to_dev,
-			       unsigned int first)
-{
-	struct akida_dev *adev = af->adev;
-	struct akida_dma_entry *ent;
-	unsigned int i;
-	int ret = 0;
-
-	if (!count)
-		return 0;
-	ent = kvmalloc_array(count, sizeof(*ent), GFP_KERNEL);
-	if (!ent)
-		return -ENOMEM;
-	if (copy_from_user(ent, u64_to_user_ptr(uptr), count * sizeof(*ent))) {
-		ret = -EFAULT;
-		goto out;
-	}
-	for (i = 0; i < count; i++) {
-		struct akida_xfer *x = &job->xfers[first + i];
-
-		if (ent[i].flags || ent[i].dir != (to_dev ? AKIDA_DIR_TO_DEVICE :
-						   AKIDA_DIR_FROM_DEVICE) ||
-		    !ent[i].size) {
-			dev_dbg(&adev->dev, "job: bad %s entry %u (flags %#x dir %u size %llu)\n",
-				to_dev ? "input" : "output", i, ent[i].flags,
-				ent[i].dir, ent[i].size);
-			ret = -EINVAL;
-			goto out;
-		}
-		if (ent[i].user_ptr + ent[i].size < ent[i].user_ptr ||
-		    !access_ok(u64_to_user_ptr(ent[i].user_ptr), ent[i].size)) {
-			ret = -EFAULT;
-			goto out;
-		}
-		x->uptr = ent[i].user_ptr;
-		x->axi = ent[i].dev_addr;
-		x->len = ent[i].size;
-	}
-out:
-	kvfree(ent);
-	return ret;
-}
-
 /* Reference the caller's allocation holding [addr, +len), or fail. */
 static int akida_job_ref(struct akida_file *af, struct akida_job *job,
 			 u64 addr, u64 len, const char *what)
@@ -1444,6 +1102,58 @@ static int akida_job_ref_all(struct akida_file *af, struct akida_job *job)
 	return ret;
 }
 
+/*
+ * Map @job's inputs and queue it. On failure its resources are dropped here
+ * (so that nothing stays mapped once the caller leaves the guard).
+ * Context: inside akida_dev_enter().
+ */
+static int akida_job_queue(struct akida_file *af, struct akida_job *job,
+			   bool prog)
+{
+	struct akida_dev *adev = af->adev;
+	struct akida_job_engine *eng = &adev->job;
+	struct akida_job_file *jf = &af->job;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; !ret && i < job->n_in; i++)
+		ret = akida_xfer_map(adev, &job->xfers[i], true);
+	if (ret) {
+		akida_job_put_resources(eng, job);
+		return ret;
+	}
+
+	spin_lock(&eng->lock);
+	if (eng->stop) {
+		ret = -ENODEV;
+	} else if (jf->outstanding >= READ_ONCE(max_file_jobs)) {
+		ret = -EAGAIN;
+	} else {
+		job->id = eng->next_id++;
+		job->state = AKIDA_JS_QUEUED;
+		list_add_tail(&job->node, &jf->queue);
+		list_add_tail(&job->file_node, &jf->jobs);
+		if (list_empty(&jf->rr_node))
+			list_add_tail(&jf->rr_node, &eng->rr);
+		if (prog) {
+			jf->prog_addr = job->prog_addr;
+			jf->prog_size = job->prog_size;
+		}
+		jf->outstanding++;
+		jf->in_flight++;
+		eng->counters.jobs_submitted++;
+		jf->counters.jobs_submitted++;
+		eng->counters.jobs_pending++;
+		jf->counters.jobs_pending++;
+	}
+	spin_unlock(&eng->lock);
+	if (ret) {
+		dev_dbg(&adev->dev, "submit: refused: %d\n", ret);
+		akida_job_put_resources(eng, job);
+	}
+	return ret;
+}
+
 /**
  * akida_job_submit() - AKIDA_IOCTL_JOB_SUBMIT.
  * @af: The file.
@@ -1460,8 +1170,7 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 	bool wts = args->flags & AKIDA_JOB_WEIGHTS;
 	struct akida_job *job;
 	unsigned int i;
-	u64 limit;
-	int ret;
+	int idx, ret;
 
 	if (args->flags & ~AKIDA_JOB_FLAGS_ALL || args->pad) {
 		dev_dbg(&adev->dev, "submit: bad flags %#x or padding\n", args->flags);
@@ -1545,51 +1254,32 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 					  false, job->n_in);
 	if (!ret)
 		ret = akida_job_ref_all(af, job);
+	/* The budget first: nothing is pinned beyond it, even for a moment. */
+	if (!ret)
+		ret = akida_job_charge(af, job);
 	for (i = 0; !ret && i < job->n_in + job->n_out; i++) {
 		ret = akida_xfer_pin(adev, &job->xfers[i], i < job->n_in);
 		if (ret)
 			dev_dbg(&adev->dev, "submit: cannot pin DMA entry %u: %d\n",
 				i, ret);
-		else
-			job->pinned += job->xfers[i].len;
 	}
 	if (ret)
 		goto err_free;
 
-	limit = (u64)READ_ONCE(max_pinned_mb) << 20;
-	spin_lock(&eng->lock);
-	if (eng->stop) {
-		ret = -ENODEV;
-	} else if (jf->outstanding >= READ_ONCE(max_file_jobs)) {
-		ret = -EAGAIN;
-	} else if (jf->counters.pinned_bytes + job->pinned > limit) {
-		ret = job->pinned > limit ? -E2BIG : -EAGAIN;
-	} else {
-		job->id = eng->next_id++;
-		job->state = AKIDA_JS_QUEUED;
-		list_add_tail(&job->node, &jf->queue);
-		list_add_tail(&job->file_node, &jf->jobs);
-		if (list_empty(&jf->rr_node))
-			list_add_tail(&jf->rr_node, &eng->rr);
-		if (prog) {
-			jf->prog_addr = job->prog_addr;
-			jf->prog_size = job->prog_size;
-		}
-		jf->outstanding++;
-		jf->in_flight++;
-		eng->counters.jobs_submitted++;
-		jf->counters.jobs_submitted++;
-		eng->counters.jobs_pending++;
-		jf->counters.jobs_pending++;
-		eng->counters.pinned_bytes += job->pinned;
-		jf->counters.pinned_bytes += job->pinned;
-		args->job_id = job->id;
-	}
-	spin_unlock(&eng->lock);
-	if (ret) {
-		dev_dbg(&adev->dev, "submit: refused: %d\n", ret);
+	/*
+	 * The user pages are pinned (every fault taken) outside the guard;
+	 * mapping and queueing happen inside it, so that remove either waits
+	 * for us or we see the device gone, and nothing is mapped for a device
+	 * that is already unbound.
+	 */
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
 		goto err_free;
-	}
+	ret = akida_job_queue(af, job, prog);
+	akida_dev_exit(adev, idx);
+	if (ret)
+		goto err_free;
+	args->job_id = job->id;
 	wake_up(&eng->worker_wq);
 	return 0;
 
@@ -1722,9 +1412,11 @@ void akida_job_get_info(struct akida_dev *adev, struct akida_info *info)
 	struct akida_job_engine *eng = &adev->job;
 
 	memset(info, 0, sizeof(*info));
-	info->caps = AKIDA_CAP_JOBS | AKIDA_CAP_WEIGHT_UPDATE | AKIDA_CAP_BATCH |
-		     AKIDA_CAP_CLOCK_MODE | AKIDA_CAP_RESET;
-	if (eng->npu_irq)
+	info->caps = AKIDA_CAP_RESET;
+	if (adev->model_iface)
+		info->caps |= AKIDA_CAP_JOBS | AKIDA_CAP_WEIGHT_UPDATE | AKIDA_CAP_BATCH |
+			      AKIDA_CAP_CLOCK_MODE;
+	if (adev->model_iface && eng->npu_irq)
 		info->caps |= AKIDA_CAP_NPU_IRQ;
 	if (device_iommu_mapped(&adev->pdev->dev))
 		info->caps |= AKIDA_CAP_IOMMU;
@@ -1759,10 +1451,12 @@ int akida_job_reset(struct akida_dev *adev)
 {
 	struct akida_job_engine *eng = &adev->job;
 	unsigned long tmo;
+	u64 ms;
 	long ret;
 
-	tmo = msecs_to_jiffies(2 * READ_ONCE(npu_timeout_ms) +
-			       4 * READ_ONCE(akida_dma_timeout_ms) + 1000);
+	/* In 64 bits: npu_timeout_ms may be anything a uint holds. */
+	ms = 2ULL * READ_ONCE(akida_npu_timeout_ms) + 4ULL * akida_dma_tmo_ms() + 1000;
+	tmo = msecs_to_jiffies(min_t(u64, ms, UINT_MAX));
 	if (mutex_lock_interruptible(&eng->reset_lock))
 		return -EINTR;
 	spin_lock(&eng->lock);
@@ -1787,115 +1481,3 @@ int akida_job_reset(struct akida_dev *adev)
 	return ret;
 }
 
-/**
- * akida_job_set_clock() - AKIDA_IOCTL_SET_CLOCK.
- * @adev: The device.
- * @mode: AKIDA_CLOCK_*.
- *
- * Return: 0, -EINVAL, -ENODEV.
- */
-int akida_job_set_clock(struct akida_dev *adev, u32 mode)
-{
-	struct akida_job_engine *eng = &adev->job;
-	int idx, ret;
-
-	if (mode > AKIDA_CLOCK_LOW_POWER)
-		return -EINVAL;
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		return ret;
-	mutex_lock(&eng->clock_lock);
-	eng->clock_mode = mode;
-	npu_wr(eng, AKIDA_NPU_CLOCK_MODE, mode);
-	mutex_unlock(&eng->clock_lock);
-	akida_dev_exit(adev, idx);
-	return 0;
-}
-
-/* One checked entry of AKIDA_IOCTL_DMA. */
-static int akida_dma_entry_run(struct akida_file *af,
-			       const struct akida_dma_entry *ent)
-{
-	struct akida_dev *adev = af->adev;
-	bool to_dev = ent->dir == AKIDA_DIR_TO_DEVICE;
-	ssize_t done;
-	int idx, ret;
-
-	if (to_dev)
-		akida_job_invalidate(&adev->job, ent->dev_addr, ent->size);
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		return ret;
-	done = akida_dma_user(adev, to_dev ? AKIDA_DMA_TO_DEVICE :
-			      AKIDA_DMA_FROM_DEVICE,
-			      u64_to_user_ptr(ent->user_ptr), ent->dev_addr,
-			      ent->size);
-	akida_dev_exit(adev, idx);
-	if (done > 0)
-		akida_count_bytes(&adev->job, &af->job, to_dev, done);
-	if (done < 0)
-		return done;
-	return done == ent->size ? 0 : -EIO;
-}
-
-/**
- * akida_dma_vector() - AKIDA_IOCTL_DMA: run a checked vector of transfers.
- * @af: The file.
- * @ent: The entries (copied from user space, not yet checked).
- * @count: Number of entries.
- *
- * Return: 0 or a negative errno (entries before the failing one are done).
- */
-int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
-		     unsigned int count)
-{
-	struct akida_dev *adev = af->adev;
-	struct akida_job_engine *eng = &adev->job;
-	struct akida_mem **mems;
-	unsigned int i, n = 0;
-	int ret = 0;
-
-	for (i = 0; i < count; i++) {
-		if (ent[i].flags || !ent[i].size ||
-		    (ent[i].dir != AKIDA_DIR_TO_DEVICE &&
-		     ent[i].dir != AKIDA_DIR_FROM_DEVICE)) {
-			dev_dbg(&adev->dev, "dma: bad entry %u (flags %#x dir %u size %llu)\n",
-				i, ent[i].flags, ent[i].dir, ent[i].size);
-			return -EINVAL;
-		}
-		if (ent[i].size > SSIZE_MAX ||
-		    ent[i].user_ptr + ent[i].size < ent[i].user_ptr ||
-		    !access_ok(u64_to_user_ptr(ent[i].user_ptr), ent[i].size)) {
-			dev_dbg(&adev->dev, "dma: bad user buffer in entry %u\n", i);
-			return -EFAULT;
-		}
-	}
-
-	mems = kvmalloc_array(count, sizeof(*mems), GFP_KERNEL);
-	if (!mems)
-		return -ENOMEM;
-	/* Hold the allocations so that they cannot be freed under the DMA. */
-	mutex_lock(&eng->mem_lock);
-	for (i = 0; i < count; i++) {
-		mems[i] = akida_mem_lookup(af, ent[i].dev_addr, ent[i].size);
-		if (!mems[i]) {
-			dev_dbg(&adev->dev, "dma: entry %u [%#llx, +%#llx) is not in the caller's memory\n",
-				i, ent[i].dev_addr, ent[i].size);
-			ret = -EINVAL;
-			break;
-		}
-		mems[i]->users++;
-		n++;
-	}
-	mutex_unlock(&eng->mem_lock);
-
-	for (i = 0; !ret && i < count; i++)
-		ret = akida_dma_entry_run(af, &ent[i]);
-
-	mutex_lock(&eng->mem_lock);
-	for (i = 0; i < n; i++)
-		mems[i]->users--;
-	mutex_unlock(&eng->mem_lock);
-	kvfree(mems);
-	return ret;
-}

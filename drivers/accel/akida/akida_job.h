@@ -135,12 +135,12 @@ struct akida_job_engine {
 
 	/* Private to @worker (no lock): */
 	u32 events;		/* NPU IRQ_STATUS bits seen, not consumed */
-	bool poll_now;		/* read IRQ_STATUS even in interrupt mode */
 	u64 run_start_ns;	/* when the running batch was started */
 	u64 run_deadline_ns;	/* when it times out */
 	u64 msi_addr;		/* MSI message in NPU_IMWR_* */
 	u32 msi_data;
 	void *stage;		/* staging buffer for scattered host buffers */
+	bool stage_held;	/* a wedged channel may still write @stage */
 	dma_addr_t stage_dma;
 	size_t stage_size;	/* 0: no staging */
 };
@@ -218,7 +218,7 @@ struct akida_mem *akida_mem_lookup(struct akida_file *af, u64 addr, u64 len);
 void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len);
 int akida_job_init(struct akida_dev *adev);
 void akida_job_fini(struct akida_dev *adev);
-void akida_job_irq(struct akida_dev *adev);
+void akida_job_cleanup(struct akida_dev *adev);
 int akida_job_open(struct akida_file *af);
 void akida_job_release(struct akida_file *af);
 __poll_t akida_poll(struct file *filp, struct poll_table_struct *wait);
@@ -234,7 +234,13 @@ int akida_job_wait(struct akida_file *af, struct akida_job_wait *args);
 void akida_job_get_stats(struct akida_file *af, struct akida_stats *st);
 void akida_job_get_info(struct akida_dev *adev, struct akida_info *info);
 int akida_job_reset(struct akida_dev *adev);
+
+/* akida_npu.c */
+bool akida_job_irq(struct akida_dev *adev);
+void akida_npu_quiesce(struct akida_dev *adev);
 int akida_job_set_clock(struct akida_dev *adev, u32 mode);
+
+/* akida_dma.c */
 int akida_dma_vector(struct akida_file *af, const struct akida_dma_entry *ent,
 		     unsigned int count);
 

@@ -132,8 +132,19 @@
 #define AKIDA_NPU_NP_ENABLE(n)		(0x1e0c + 4 * (n))	/* n < 6 */
 #define AKIDA_NPU_NP_CONFIG(n)		(0xe000 + 0x100 * (n))
 
-/* Command interface ([model] in HARDWARE.md section 4). */
+/*
+ * Command interface ([model] in HARDWARE.md section 4). It occupies BAR0
+ * [AKIDA_NPU_MODEL_START, AKIDA_NPU_MODEL_END) and exists only when
+ * IFACE_MAGIC reads AKIDA_NPU_IFACE_MAGIC_VALUE; the driver writes none of
+ * these registers otherwise.
+ */
+#define AKIDA_NPU_MODEL_START		0x0004
+#define AKIDA_NPU_MODEL_END		0x1000
 #define AKIDA_NPU_VERSION		0x0004
+#define  AKIDA_NPU_VERSION_MAJOR	GENMASK(31, 16)
+#define AKIDA_NPU_IFACE_MAGIC		0x000c
+#define  AKIDA_NPU_IFACE_MAGIC_VALUE	0x31504b41	/* "AKP1" */
+#define  AKIDA_NPU_IFACE_MAJOR		1	/* the VERSION major we know */
 #define AKIDA_NPU_STATUS		0x0008
 #define  AKIDA_NPU_STATUS_READY		BIT(0)
 #define  AKIDA_NPU_STATUS_BUSY		BIT(1)

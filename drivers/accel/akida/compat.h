@@ -11,6 +11,7 @@
 #include <linux/err.h>
 #include <linux/io.h>
 #include <linux/limits.h>
+#include <linux/mm.h>
 #include <linux/pci.h>
 #include <linux/scatterlist.h>
 #include <linux/version.h>
@@ -31,6 +32,33 @@
 #define AKIDA_PCI_DEV_GROUPS(groups)	.dev_groups = (groups)
 #else
 #define AKIDA_PCI_DEV_GROUPS(groups)	.driver.dev_groups = (groups)
+#endif
+
+/*
+ * akida_vm_flags_set()/akida_vm_flags_clear() - change a VMA's flags from an
+ * mmap handler. vm_flags_set()/vm_flags_clear() appeared in Linux 6.3, which
+ * made vm_area_struct.vm_flags read-only.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+static inline void akida_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vm_flags_set(vma, flags);
+}
+
+static inline void akida_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vm_flags_clear(vma, flags);
+}
+#else
+static inline void akida_vm_flags_set(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags |= flags;
+}
+
+static inline void akida_vm_flags_clear(struct vm_area_struct *vma, vm_flags_t flags)
+{
+	vma->vm_flags &= ~flags;
+}
 #endif
 
 /*

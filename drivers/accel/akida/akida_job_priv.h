@@ -1,0 +1,139 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * akida_pcie: definitions shared by the files of the job engine
+ * (akida_job.c, akida_pin.c, akida_npu.c, akida_dma.c).
+ */
+#ifndef AKIDA_JOB_PRIV_H
+#define AKIDA_JOB_PRIV_H
+
+#include <linux/io.h>
+#include <linux/list.h>
+#include <linux/scatterlist.h>
+#include <linux/types.h>
+
+#include "akida_drv.h"
+#include "akida_job.h"
+#include "akida_npu_regs.h"
+
+#define AKIDA_NPU_IRQ_ALL	(AKIDA_NPU_IRQ_INFER_DONE | AKIDA_NPU_IRQ_MODEL_DONE | \
+				 AKIDA_NPU_IRQ_ERROR)
+
+enum akida_job_state {
+	AKIDA_JS_QUEUED,	/* on its file's queue */
+	AKIDA_JS_READY,	/* in the pipeline, input DMA done */
+	AKIDA_JS_RUNNING,	/* on the NPU */
+	AKIDA_JS_RAN,		/* NPU done, output DMA to do */
+	AKIDA_JS_DONE,		/* complete, waiting to be collected */
+};
+
+/* One host buffer of a job, pinned and DMA-mapped at submit. */
+struct akida_xfer {
+	u64 uptr;
+	u64 axi;
+	u64 len;
+	struct page **pages;
+	unsigned int npages;
+	struct sg_table sgt;
+	bool mapped;
+	bool staged;	/* moved through the engine's staging buffer */
+};
+
+/*
+ * struct akida_job - one job.
+ * @node: Link in the file's queue (QUEUED) or the engine's pipeline (READY,
+ *	RUNNING, RAN); unlinked when DONE. Under akida_job_engine.lock.
+ * @file_node: Link in akida_job_file.jobs until collected.
+ * @af: The file.
+ * @id: Job id.
+ * @state: enum akida_job_state, under akida_job_engine.lock.
+ *
+ * The request fields are set at submit and read-only afterwards; the result
+ * fields are written by the worker before the job becomes DONE.
+ */
+struct akida_job {
+	struct list_head node;
+	struct list_head file_node;
+	struct akida_file *af;
+	u64 id;
+	enum akida_job_state state;
+
+	/* request */
+	u32 flags;
+	u32 batch;
+	u64 prog_addr;
+	u64 prog_size;
+	u64 weight_addr;
+	u64 weight_size;
+	u32 weight_layer;
+	u32 in_size;
+	u64 in_addr;
+	u64 out_addr;
+	u32 out_size;
+	u64 user_data;
+	unsigned int n_in;
+	unsigned int n_out;
+	struct akida_xfer *xfers;	/* n_in inputs, then n_out outputs */
+	unsigned int n_mems;
+	struct akida_mem **mems;	/* allocations referenced (users++) */
+	u64 pinned;		/* bytes charged to the file and device caps */
+	struct mm_struct *mm;	/* charged @pinned_pages (mmgrab()bed), or NULL */
+	unsigned long pinned_pages;
+
+	/* result */
+	int status;
+	u32 step;
+	u32 npu_error;
+	u32 inputs_done;
+	u64 submit_ns;
+	u64 start_ns;
+	u64 end_ns;
+	u64 npu_ns;
+};
+
+static inline u32 npu_rd(struct akida_job_engine *eng, u32 reg)
+{
+	return ioread32(eng->adev->bar0 + reg);
+}
+
+static inline void npu_wr(struct akida_job_engine *eng, u32 reg, u32 val)
+{
+	iowrite32(val, eng->adev->bar0 + reg);
+}
+
+/* A LO/HI register pair, @lo the LO one: see akida_write64(). */
+static inline void npu_wr64(struct akida_job_engine *eng, u32 lo, u64 val)
+{
+	akida_write64(val, eng->adev->bar0 + lo);
+}
+
+extern unsigned int akida_npu_timeout_ms;
+
+/* akida_pin.c */
+int akida_xfer_map(struct akida_dev *adev, struct akida_xfer *x, bool to_dev);
+void akida_xfer_unmap(struct akida_dev *adev, struct akida_xfer *x, bool to_dev);
+void akida_xfer_release(struct akida_dev *adev, struct akida_xfer *x,
+			bool to_dev);
+int akida_xfer_pin(struct akida_dev *adev, struct akida_xfer *x, bool to_dev);
+void akida_xfer_quarantine(struct akida_dev *adev, struct akida_xfer *x,
+			   bool to_dev);
+int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
+			u64 uptr, unsigned int count, bool to_dev,
+			unsigned int first);
+
+/* akida_npu.c */
+void akida_npu_events(struct akida_job_engine *eng);
+bool akida_worker_interrupted(struct akida_job_engine *eng);
+void akida_worker_nap(struct akida_job_engine *eng, u64 ns);
+u64 akida_npu_poll_ns(struct akida_job_engine *eng);
+void akida_npu_msi_sync(struct akida_job_engine *eng);
+int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code);
+int akida_npu_setup(struct akida_job_engine *eng);
+int akida_prog_weight_bytes(struct akida_job_engine *eng, u64 addr,
+			    u64 size, u32 layer, u64 *bytes);
+void akida_npu_recover(struct akida_job_engine *eng);
+
+/* akida_job.c */
+void akida_count_bytes(struct akida_job_engine *eng, struct akida_job_file *jf,
+		       bool to_dev, u64 n);
+
+#endif /* AKIDA_JOB_PRIV_H */
