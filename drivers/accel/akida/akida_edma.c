@@ -1098,17 +1098,18 @@ static ssize_t akida_dma_batch(struct akida_dev *adev, enum akida_dma_dir dir,
 	ssize_t ret;
 	int idx;
 
+	/* The PCI device may be gone once removed: look at it inside only. */
+	ret = akida_dev_enter(adev, &idx);
+	if (ret)
+		return ret;
 	ret = akida_sg_alloc_table_from_pages(&sgt, pages, npages, off, len,
 					      dma_get_max_seg_size(dev), GFP_KERNEL);
 	if (ret)
-		return ret;
-	ret = akida_dev_enter(adev, &idx);
-	if (ret)
-		goto out_free;
+		goto out_exit;
 	ch = akida_chan_get(adev, dir);
 	if (IS_ERR(ch)) {
 		ret = PTR_ERR(ch);
-		goto out_exit;
+		goto out_free;
 	}
 	if (READ_ONCE(akida_dma_pinned))
 		ret = akida_pinned_xfer(ch, &sgt, pages, npages, axi, len, taken);
@@ -1117,11 +1118,11 @@ static ssize_t akida_dma_batch(struct akida_dev *adev, enum akida_dma_dir dir,
 	else
 		ret = akida_bounce_from_dev(ch, &sgt, axi, len);
 	akida_chan_put(ch);
-out_exit:
-	akida_dev_exit(adev, idx);
 out_free:
 	/* Empty if the quarantine took it. */
 	sg_free_table(&sgt);
+out_exit:
+	akida_dev_exit(adev, idx);
 	return ret;
 }
 
