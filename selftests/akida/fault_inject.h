@@ -25,6 +25,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define DEBUGFS		"/sys/kernel/debug"
 #define DRV_DIR		"/sys/bus/pci/drivers/akida_pcie"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"

@@ -84,7 +84,7 @@ FIXTURE_SETUP(fault)
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", self->c.dev, strerror(errno));
 	ASSERT_EQ(0, xioctl(self->fd, AKIDA_IOCTL_GET_INFO, &self->info));
 	if (!(self->info.caps & AKIDA_CAP_JOBS))
-		SKIP(return, "the device does not run jobs");
+		ABSENT(return, "the device does not run jobs");
 
 	ASSERT_EQ(0, akida_program_random(7, NULL, &self->prog))
 		TH_LOG("akida_program_random: %s", akida_error_message());

@@ -19,7 +19,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = aj_open(&self->d, O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	ASSERT_EQ(0, aj_info(self->fd, &self->info));
 }
 

@@ -31,7 +31,7 @@ FIXTURE_SETUP(neg)
 	self->fd = aj_open(&self->d, O_RDWR);
 	self->fd2 = -1;
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	ASSERT_EQ(0, aj_info(self->fd, &self->info));
 	ASSERT_EQ(0, aj_alloc(self->fd, 65536, 0, &self->mem));
 	self->fd2 = open(self->d.node, O_RDWR);

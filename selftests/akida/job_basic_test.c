@@ -22,7 +22,7 @@ FIXTURE_SETUP(job)
 {
 	self->fd = aj_open(&self->d, O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	ASSERT_EQ(0, aj_info(self->fd, &self->info));
 	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 1, NULL, 1));
 }
@@ -445,9 +445,9 @@ FIXTURE_SETUP(fault)
 	self->emu_ok = false;
 	self->fd = aj_open(&self->d, O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	if (akt_emu_open(&self->d, &self->emu))
-		SKIP(return, "no emulator test window (needs root and the emulator)");
+		ABSENT(return, "no emulator test window (needs root and the emulator)");
 	self->emu_ok = true;
 	akt_emu_wr(&self->emu, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_CLEAR_FAULTS);
 	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 3, NULL, 4));

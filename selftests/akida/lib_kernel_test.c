@@ -20,9 +20,9 @@ FIXTURE_SETUP(kdev)
 
 	self->dev = NULL;
 	if (lib_first_device(&self->info, &why))
-		SKIP(return, "%s", why);
+		ABSENT(return, "%s", why);
 	if (strcmp(self->info.driver, "akida_pcie") || !self->info.devnode[0])
-		SKIP(return, "akida_pcie is not bound to %s", self->info.bdf);
+		ABSENT(return, "akida_pcie is not bound to %s", self->info.bdf);
 	ASSERT_EQ(0, akida_open(self->info.bdf, AKIDA_BACKEND_KERNEL, &self->dev))
 		TH_LOG("%s", akida_error_message());
 }

@@ -20,7 +20,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = -1;
 	if (akt_find(&self->d))
-		SKIP(return, "no /dev/akidaN (akida_pcie not loaded or no device)");
+		ABSENT(return, "no /dev/akidaN (akida_pcie not loaded or no device)");
 	self->fd = open(self->d.node, O_RDWR);
 	ASSERT_LE(0, self->fd) TH_LOG("open %s: %s", self->d.node, strerror(errno));
 }
@@ -244,7 +244,7 @@ FIXTURE_SETUP(rt)
 	self->fd = -1;
 	self->pinned = -1;
 	if (akt_find(&self->d))
-		SKIP(return, "no /dev/akidaN");
+		ABSENT(return, "no /dev/akidaN");
 	self->fd = open(self->d.node, O_RDWR);
 	ASSERT_LE(0, self->fd);
 	self->pinned = akt_param("dma_pinned");

@@ -51,15 +51,15 @@ FIXTURE_SETUP(life)
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (access("/sys/module/akida_pcie", F_OK))
-		SKIP(return, "akida_pcie not loaded");
+		ABSENT(return, "akida_pcie not loaded");
 	if (akt_find(&self->d))
-		SKIP(return, "no /dev/akidaN");
+		ABSENT(return, "no /dev/akidaN");
 }
 
 FIXTURE_TEARDOWN(life)
 {
 	if (access("/sys/module/akida_pcie", F_OK))
-		system("modprobe akida_pcie");
+		system("modprobe akida_pcie ${akida_params:-}");
 	rebind(self->d.bdf);
 }
 
@@ -70,7 +70,7 @@ TEST_F_TIMEOUT(life, unload_reload_loop, 200)
 	for (i = 0; i < 5; i++) {
 		ASSERT_EQ(0, delete_module()) TH_LOG("unload %d: %s", i, strerror(errno));
 		ASSERT_NE(0, access(self->d.node, F_OK));
-		ASSERT_EQ(0, system("modprobe akida_pcie"));
+		ASSERT_EQ(0, system("modprobe akida_pcie ${akida_params:-}"));
 		ASSERT_EQ(0, wait_node(&self->d, 10.0)) TH_LOG("no device after reload %d", i);
 		fd = open(self->d.node, O_RDWR);
 		ASSERT_LE(0, fd);
@@ -193,7 +193,7 @@ TEST_F_TIMEOUT(life, unbind_dead_device, 120)
 	int fd, i;
 
 	if (akt_emu_open(&self->d, &emu))
-		SKIP(return, "no emulator test-control window");
+		ABSENT(return, "no emulator test-control window");
 	ASSERT_EQ(0, akt_set_param("dma_timeout_ms", 20000));
 	fd = open(self->d.node, O_RDWR);
 	ASSERT_LE(0, fd);
@@ -291,7 +291,7 @@ TEST_F_TIMEOUT(life, unload_after_unbind_with_file_open, 60)
 	EXPECT_EQ(-1, delete_module());
 	close(fd);
 	ASSERT_EQ(0, delete_module());
-	ASSERT_EQ(0, system("modprobe akida_pcie"));
+	ASSERT_EQ(0, system("modprobe akida_pcie ${akida_params:-}"));
 	ASSERT_EQ(0, wait_node(&self->d, 10.0));
 	fd = open(self->d.node, O_RDWR);
 	ASSERT_LE(0, fd);
