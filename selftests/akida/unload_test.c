@@ -95,6 +95,7 @@ struct streamer {
 	int fd;
 	volatile int stop;
 	int last_err;
+	int other_err;	/* first errno that was not ENODEV */
 	unsigned long ok;
 };
 
@@ -105,8 +106,10 @@ static void *stream_fn(void *arg)
 	uint8_t *buf = malloc(len);
 	int i = 0;
 
-	if (!buf)
+	if (!buf) {
+		s->other_err = ENOMEM;
 		return NULL;
+	}
 	akt_fill(buf, len, 3);
 	while (!s->stop) {
 		ssize_t n = (i++ & 1) ? pread(s->fd, buf, len, AKT_USER_LPDDR)
@@ -116,6 +119,8 @@ static void *stream_fn(void *arg)
 			s->last_err = errno;
 			if (errno == ENODEV)
 				break;
+			if (!s->other_err)
+				s->other_err = errno;
 		} else {
 			s->ok++;
 		}
@@ -149,7 +154,11 @@ TEST_F_TIMEOUT(life, unbind_with_open_files_and_transfers, 120)
 	for (i = 0; i < 2; i++) {
 		pthread_join(th[i], NULL);
 		EXPECT_EQ(ENODEV, s[i].last_err);
+		/* Until the unbind, every transfer succeeded. */
+		EXPECT_EQ(0, s[i].other_err) TH_LOG("streamer %d: %s", i,
+						    strerror(s[i].other_err));
 	}
+	EXPECT_LT(0UL, s[0].ok + s[1].ok) TH_LOG("no transfer completed before the unbind");
 	errno = 0;
 	EXPECT_EQ(-1, pread(fd, &v, 4, AKT_NPU));
 	EXPECT_EQ(ENODEV, errno);
@@ -209,7 +218,11 @@ TEST_F_TIMEOUT(life, unbind_dead_device, 120)
 	for (i = 0; i < 2; i++) {
 		s[i].stop = 1;
 		pthread_join(th[i], NULL);
+		/* A dead device fails transfers with EIO, then ENODEV: nothing else. */
+		EXPECT_TRUE(!s[i].other_err || s[i].other_err == EIO)
+			TH_LOG("streamer %d: %s", i, strerror(s[i].other_err));
 	}
+	EXPECT_LT(0UL, s[0].ok + s[1].ok) TH_LOG("no transfer completed before the fault");
 	/* Far less than the 20 s list timeout: nobody waited for the dead. */
 	EXPECT_GT(5.0, akt_now() - t0);
 	close(fd);
