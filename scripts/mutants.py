@@ -142,6 +142,10 @@ MUTANTS = [
          old="akida_iatu_program(pdev, 2, info->mem_bar, info->mem_axi);",
          new="akida_iatu_program(pdev, 2, info->mem_bar, info->mem_axi + 0x1000);",
          tests=["rw_basic_test"], why="BAR4 mapped 4 KiB off its LPDDR base"),
+    dict(id="probe-enodev", file=D + "akida_drv.c",
+         old="ret = akida_iatu_setup(adev);\n\tif (ret)\n\t\tgoto err_put;",
+         new="ret = akida_iatu_setup(adev);\n\tif (!ret)\n\t\tret = -ENODEV;\n\tif (ret)\n\t\tgoto err_put;",
+         tests=["smoke_test"], why="probe fails with -ENODEV: the module loads, no device binds"),
     # ---- the NPU (akida_job.c)
     dict(id="npu-irq-no-ack", file=D + "akida_job.c",
          old="iowrite32(st, adev->bar0 + AKIDA_NPU_IRQ_STATUS);\n\tatomic_or",
