@@ -722,4 +722,119 @@ TEST_F(npu, imwr_and_polling)
 	emu_page_free(&pg);
 }
 
+/*
+ * The SRAM capacity is checked before the CRC: a 57 MB image (one 8-bit
+ * layer of 8192 x 7000) with a wrong CRC fails with 5, without the model
+ * computing a CRC over all of it (issue 12).
+ */
+TEST_F(npu, capacity_checked_before_crc)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t in = 8192, out = 7000;
+	uint32_t payload = in * out + 5 * out, total = 32 + 16 + payload;
+	uint8_t hdr[48] = { 'A', 'K', 'P', '1', 1, 0, 1, 0 };
+
+	ASSERT_LT(MODEL_AXI - EMU_AXI_LPDDR + total, d->lpddr_size ?
+		  d->lpddr_size : emu_tw_r(d, AKIDA_EMU_LPDDR_SIZE));
+	put32(hdr + 8, in);
+	put32(hdr + 12, out);
+	put32(hdr + 16, total);
+	put32(hdr + 20, 0x12345678);	/* wrong */
+	hdr[32] = 1;			/* fully connected */
+	hdr[33] = 8;
+	hdr[34] = 8;
+	put32(hdr + 36, in);
+	put32(hdr + 40, out);
+	put32(hdr + 44, payload);
+	emu_lpddr_write(d, MODEL_AXI, hdr, sizeof(hdr));
+	EXPECT_EQ(5u, load_at(d, MODEL_AXI, total));
+	expect_failed_load(_metadata, d, 5);
+}
+
+/*
+ * Outputs reach LPDDR on the modeled clock: each input's outputs at that
+ * input's completion, the last at the batch's completion, none at start.
+ */
+TEST_F(npu, outputs_land_at_completion)
+{
+	struct emu_dev *d = &self->d;
+	uint8_t x[24 * 1000], y[5], ff[5];
+
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	ASSERT_EQ(0u, load(d, self->img, self->len));
+	put_inputs(d, x, sizeof(x));
+	memset(ff, 0xee, sizeof(ff));
+	for (int i = 0; i < 1000; i++)
+		emu_lpddr_write(d, OUTPUT_AXI + 5 * i, ff, 5);
+	/* Clock mode 2: about 80 us per input, 80 ms for the batch. */
+	emu_npu_w(d, EMU_NPU_CLOCK_MODE, 2);
+	emu_npu_w(d, EMU_NPU_IRQ_STATUS, 7);
+	emu_npu_w64(d, EMU_NPU_INPUT_ADDR, INPUT_AXI);
+	emu_npu_w(d, EMU_NPU_INPUT_SIZE, 24);
+	emu_npu_w64(d, EMU_NPU_OUTPUT_ADDR, OUTPUT_AXI);
+	emu_npu_w(d, EMU_NPU_INFER_START, 1000);
+	usleep(10000);
+	EXPECT_EQ(ST_BUSY | ST_LOADED, emu_npu_r(d, EMU_NPU_STATUS));
+	emu_lpddr_read(d, OUTPUT_AXI + 5 * 999, y, 5);
+	EXPECT_EQ(0, memcmp(y, ff, 5));
+	EXPECT_EQ(ST_READY | ST_LOADED, wait_idle(d));
+	EXPECT_EQ(1u | (1000u << 16), emu_npu_r(d, EMU_NPU_INFER_STATUS));
+	emu_lpddr_read(d, OUTPUT_AXI + 5 * 999, y, 5);
+	EXPECT_NE(0, memcmp(y, ff, 5));
+	emu_npu_w(d, EMU_NPU_CLOCK_MODE, 0);
+}
+
+/* ---- fault knobs of the strictness work ------------------------------------ */
+
+/* FAULT_NPU_DELAY_US: the next command completes that much later, once. */
+TEST_F(npu, fault_npu_delay)
+{
+	struct emu_dev *d = &self->d;
+	uint8_t x[24];
+	uint64_t t0, ns;
+
+	ASSERT_EQ(0u, load(d, self->img, self->len));
+	put_inputs(d, x, 24);
+	emu_tw_w(d, AKIDA_EMU_FAULT_NPU_DELAY_US, 400000);
+	EXPECT_EQ(400000u, emu_tw_r(d, AKIDA_EMU_FAULT_NPU_DELAY_US));
+	t0 = emu_now_ns();
+	EXPECT_EQ(1u | (1u << 16), infer(d, 1, 24));
+	ns = emu_now_ns() - t0;
+	EXPECT_GE(ns, 400000000ull);
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_NPU_DELAY_US));
+	/* Consumed: the next run is quick again. */
+	t0 = emu_now_ns();
+	EXPECT_EQ(1u | (1u << 16), infer(d, 1, 24));
+	EXPECT_LT(emu_now_ns() - t0, 300000000ull);
+}
+
+/* FAULT_NPU_STALE: IRQ_STATUS bits and the MSI with no command behind them. */
+TEST_F(npu, fault_npu_stale)
+{
+	struct emu_dev *d = &self->d;
+	struct emu_page pg = { 0 };
+
+	if (emu_iommu_on(d))
+		SKIP(return, "an IOMMU translates DMA; this test needs physical addresses");
+	ASSERT_EQ(0, emu_page_alloc(&pg));
+	emu_npu_w64(d, EMU_NPU_IMWR_LO, pg.pa);
+	emu_npu_w(d, EMU_NPU_IMWR_DATA, 0x5a5a);
+	/* Not enabled: the bit only. */
+	emu_tw_w(d, AKIDA_EMU_FAULT_NPU_STALE, IRQ_MODEL);
+	EXPECT_EQ(IRQ_MODEL, emu_npu_r(d, EMU_NPU_IRQ_STATUS));
+	EXPECT_EQ(ST_READY, emu_npu_r(d, EMU_NPU_STATUS));
+	usleep(20000);
+	EXPECT_EQ(0u, *(volatile uint32_t *)pg.va);
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_NPU_IMWR));
+	/* Enabled: the MSI too, counted as an NPU IMWr. */
+	emu_npu_w(d, EMU_NPU_IRQ_ENABLE, IRQ_INFER);
+	emu_tw_w(d, AKIDA_EMU_FAULT_NPU_STALE, IRQ_INFER);
+	EXPECT_EQ(IRQ_INFER | IRQ_MODEL, emu_npu_r(d, EMU_NPU_IRQ_STATUS));
+	EXPECT_EQ(0x5a5au, emu_wait_word(pg.va, 500));
+	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_NPU_IMWR));
+	EXPECT_EQ(1u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_INFER_STATUS));
+	emu_page_free(&pg);
+}
+
 TEST_HARNESS_MAIN

@@ -114,6 +114,7 @@ TEST_F(emu, iatu_needs_bar_mode_and_bar_number)
 	EXPECT_EQ(0xffffffffu, emu_npu_r(d, 0));
 	/* BAR-match mode for BAR2: BAR0 stays closed. */
 	emu_cfg_w32(d, EMU_ATU_CR2, EMU_ATU_ENABLE | EMU_ATU_BAR_MODE | (2u << 8));
+	emu_usleep(d->iatu_delay_us + 100);
 	EXPECT_EQ(0xffffffffu, emu_npu_r(d, 0));
 	/* BAR2 now reaches the NPU registers instead of the DBI. */
 	EXPECT_EQ(0x194000a1u, emu_r32(d, 2, 0));
@@ -176,7 +177,9 @@ TEST_F(emu, npu_identity)
 
 	emu_atu_default(d);
 	EXPECT_EQ(0x194000a1u, emu_npu_r(d, 0x0000));
-	EXPECT_EQ(0x00010000u, emu_npu_r(d, 0x0004));
+	/* VERSION belongs to the [model] interface (see model_iface). */
+	EXPECT_EQ(emu_tw_r(d, AKIDA_EMU_MODEL_IFACE) ? 0x00010000u : 0u,
+		  emu_npu_r(d, 0x0004));
 	EXPECT_EQ(80u, emu_npu_r(d, 0x10c0));
 	EXPECT_EQ(10u << 20, emu_npu_r(d, 0x1410));
 	EXPECT_EQ(0u, emu_npu_r(d, 0x1418));
@@ -365,6 +368,124 @@ TEST_F(emu, fault_dead_until_reset)
 	emu_atu_default(d);
 	EXPECT_EQ(0x194000a1u, emu_npu_r(d, 0));
 	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_DEAD_MS));
+}
+
+/* ---- IFACE_MAGIC, model-iface and readiness ----------------------------- */
+
+#define IFACE_MAGIC	0x31504b41u	/* "AKP1" */
+
+/*
+ * IFACE_MAGIC identifies the [model] interface. With the device property
+ * model-iface=off (MODEL_IFACE reads 0) it reads 0 and every [model]
+ * register is unknown silicon: reads 0, writes counted and without effect;
+ * the identity registers keep working.
+ */
+TEST_F(emu, model_iface)
+{
+	struct emu_dev *d = &self->d;
+	uint64_t model, ident;
+
+	emu_atu_default(d);
+	model = emu_counter(d, AKIDA_EMU_CNT_WR_NPU_MODEL);
+	ident = emu_counter(d, AKIDA_EMU_CNT_WR_NPU_IDENT);
+	/* Read-only either way; the write is counted as a [model] write. */
+	emu_npu_w(d, 0x000c, 0);
+	EXPECT_EQ(model + 1, emu_counter(d, AKIDA_EMU_CNT_WR_NPU_MODEL));
+	EXPECT_EQ(0x194000a1u, emu_npu_r(d, 0x0000));
+	EXPECT_EQ(80u, emu_npu_r(d, 0x10c0));
+	emu_npu_w(d, 0x1e10, 0x0000ffff);
+	EXPECT_EQ(0x0000ffffu, emu_npu_r(d, 0x1e10));
+	EXPECT_EQ(ident + 1, emu_counter(d, AKIDA_EMU_CNT_WR_NPU_IDENT));
+	if (emu_tw_r(d, AKIDA_EMU_MODEL_IFACE)) {
+		EXPECT_EQ(IFACE_MAGIC, emu_npu_r(d, 0x000c));
+		EXPECT_EQ(0x00010000u, emu_npu_r(d, 0x0004));
+		EXPECT_EQ(1u, emu_npu_r(d, EMU_NPU_STATUS) & 1);
+		emu_npu_w(d, EMU_NPU_CLOCK_MODE, 2);
+		EXPECT_EQ(2u, emu_npu_r(d, EMU_NPU_CLOCK_MODE));
+		emu_npu_w(d, EMU_NPU_CLOCK_MODE, 0);
+		return;
+	}
+	EXPECT_EQ(0u, emu_npu_r(d, 0x000c));
+	EXPECT_EQ(0u, emu_npu_r(d, 0x0004));
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_STATUS));
+	emu_npu_w(d, EMU_NPU_CONTROL, 2);
+	emu_npu_w(d, EMU_NPU_IRQ_ENABLE, 7);
+	emu_npu_w(d, EMU_NPU_INFER_START, 1);
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_CONTROL));
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_IRQ_ENABLE));
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_STATUS));
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_INFER_STATUS));
+	EXPECT_EQ(model + 4, emu_counter(d, AKIDA_EMU_CNT_WR_NPU_MODEL));
+	/* No stale interrupt either: there is no IRQ_STATUS. */
+	emu_tw_w(d, AKIDA_EMU_FAULT_NPU_STALE, 1);
+	EXPECT_EQ(0u, emu_npu_r(d, EMU_NPU_IRQ_STATUS));
+}
+
+/*
+ * iATU readiness: a region decodes iatu-delay-us after it is enabled, and
+ * the region control reads back enabled at once (a read-back is not proof
+ * of readiness). Disabling closes the BAR at once.
+ */
+TEST_F(emu, iatu_delay)
+{
+	struct emu_dev *d = &self->d;
+	uint32_t keep = d->iatu_delay_us, v;
+	uint64_t t0, ns;
+
+	emu_atu_default(d);
+	EXPECT_GT(keep, 0u);	/* nonzero by default: readiness polls run */
+	emu_tw_w(d, AKIDA_EMU_IATU_DELAY_US, 300000);
+	EXPECT_EQ(300000u, emu_tw_r(d, AKIDA_EMU_IATU_DELAY_US));
+	emu_w32(d, 4, 0x40, 0x600df00d);
+	emu_atu_disable(d, 2);
+	EXPECT_EQ(0xffffffffu, emu_r32(d, 4, 0x40));
+	t0 = emu_now_ns();
+	emu_atu_map_nowait(d, 2, 4, EMU_AXI_LPDDR);
+	EXPECT_EQ(EMU_ATU_ENABLE | EMU_ATU_BAR_MODE | (4u << 8),
+		  emu_cfg_r32(d, EMU_ATU_CR2));
+	EXPECT_EQ(0xffffffffu, emu_r32(d, 4, 0x40));
+	emu_w32(d, 4, 0x40, 0x12345678);	/* dropped */
+	/* The other BARs are not affected. */
+	EXPECT_EQ(0x194000a1u, emu_npu_r(d, 0));
+	v = emu_poll(d, 4, 0x40, 0xffffffffu, 0x600df00d, 2000);
+	ns = emu_now_ns() - t0;
+	EXPECT_EQ(0x600df00du, v);
+	EXPECT_GE(ns, 300000000ull);
+	/* Back to the default; zero decodes at once. */
+	emu_tw_w(d, AKIDA_EMU_IATU_DELAY_US, 0);
+	emu_atu_map_nowait(d, 2, 4, EMU_AXI_LPDDR);
+	EXPECT_EQ(0x600df00du, emu_r32(d, 4, 0x40));
+	emu_tw_w(d, AKIDA_EMU_IATU_DELAY_US, 1u << 30);	/* over 10 s: ignored */
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_IATU_DELAY_US));
+	emu_tw_w(d, AKIDA_EMU_IATU_DELAY_US, keep);
+}
+
+/*
+ * Link readiness: after a reset the BARs answer only link-delay-us later,
+ * even with their iATU regions programmed. The delay survives the reset.
+ */
+TEST_F(emu, link_delay)
+{
+	struct emu_dev *d = &self->d;
+	uint64_t t0, ns;
+	uint32_t v;
+
+	emu_atu_default(d);
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_LINK_DELAY_US));
+	emu_tw_w(d, AKIDA_EMU_LINK_DELAY_US, 1500000);
+	t0 = emu_now_ns();
+	ASSERT_EQ(0, emu_reset(d));
+	emu_atu_default(d);
+	EXPECT_EQ(0xffffffffu, emu_npu_r(d, 0));
+	v = emu_poll(d, 0, 0, 0xffffffffu, 0x194000a1u, 5000);
+	ns = emu_now_ns() - t0;
+	EXPECT_EQ(0x194000a1u, v);
+	EXPECT_GE(ns, 1500000000ull);
+	EXPECT_EQ(1500000u, emu_tw_r(d, AKIDA_EMU_LINK_DELAY_US));
+	emu_tw_w(d, AKIDA_EMU_LINK_DELAY_US, 0);
+	ASSERT_EQ(0, emu_reset(d));
+	emu_atu_default(d);
+	EXPECT_EQ(0x194000a1u, emu_npu_r(d, 0));
 }
 
 TEST_HARNESS_MAIN

@@ -112,12 +112,28 @@ struct emu_dev {
 	volatile uint8_t *bar[6];
 	size_t bar_size[6];
 	uint32_t lpddr_size;
+	uint32_t iatu_delay_us;	/* the device's iATU readiness delay */
 };
 
 struct emu_page {
 	volatile uint8_t *va;
 	uint64_t pa;
 };
+
+static inline void emu_msleep(unsigned int ms)
+{
+	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
+
+	nanosleep(&ts, NULL);
+}
+
+static inline uint64_t emu_now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
+}
 
 static inline int emu_read_sysfs(const char *path, char *buf, size_t len)
 {
@@ -234,9 +250,19 @@ static inline void emu_cfg_w16(struct emu_dev *d, unsigned int off, uint16_t v)
 		fprintf(stderr, "config write at 0x%x failed\n", off);
 }
 
-/* Program inbound iATU region @region: BAR-match mode, @bar onto @target. */
-static inline void emu_atu_map(struct emu_dev *d, int region, int bar,
-			       uint64_t target)
+static inline void emu_usleep(unsigned int us)
+{
+	struct timespec ts = { us / 1000000, (us % 1000000) * 1000L };
+
+	nanosleep(&ts, NULL);
+}
+
+/*
+ * Program inbound iATU region @region without waiting: BAR-match mode, @bar
+ * onto @target. The region decodes iatu-delay-us later.
+ */
+static inline void emu_atu_map_nowait(struct emu_dev *d, int region, int bar,
+				      uint64_t target)
 {
 	emu_cfg_w32(d, EMU_ATU_VIEWPORT, EMU_ATU_INBOUND | region);
 	emu_cfg_w32(d, EMU_ATU_LOWER_TARGET, (uint32_t)target);
@@ -244,6 +270,14 @@ static inline void emu_atu_map(struct emu_dev *d, int region, int bar,
 	emu_cfg_w32(d, EMU_ATU_CR1, 0);
 	emu_cfg_w32(d, EMU_ATU_CR2, EMU_ATU_ENABLE | EMU_ATU_BAR_MODE |
 		    ((uint32_t)bar << 8));
+}
+
+/* The same, then wait until the region decodes. */
+static inline void emu_atu_map(struct emu_dev *d, int region, int bar,
+			       uint64_t target)
+{
+	emu_atu_map_nowait(d, region, bar, target);
+	emu_usleep(d->iatu_delay_us + 100);
 }
 
 static inline void emu_atu_disable(struct emu_dev *d, int region)
@@ -292,6 +326,28 @@ static inline int emu_reset_fn(struct emu_dev *d)
 	return emu_write_sysfs(p, "1");
 }
 
+/*
+ * Read the iATU readiness delay from the test window: open BAR0, wait for
+ * it to answer (bounded by 2 s), read the delay, close BAR0 again so that
+ * the caller finds every region disabled, as after reset.
+ */
+static inline int emu_learn_iatu_delay(struct emu_dev *d)
+{
+	uint64_t end = emu_now_ns() + 2000000000ull;
+
+	emu_atu_map_nowait(d, 0, 0, 0xfcc00000u);
+	while (*(volatile uint32_t *)(d->bar[0] + AKIDA_EMU_WINDOW +
+				      AKIDA_EMU_MAGIC) != AKIDA_EMU_MAGIC_VALUE) {
+		if (emu_now_ns() > end)
+			return -ETIMEDOUT;
+		usleep(100);
+	}
+	d->iatu_delay_us = *(volatile uint32_t *)(d->bar[0] + AKIDA_EMU_WINDOW +
+						  AKIDA_EMU_IATU_DELAY_US);
+	emu_atu_disable(d, 0);
+	return 0;
+}
+
 /* Unbind the driver, reset, enable memory and bus mastering, map the BARs. */
 static inline int emu_open(struct emu_dev *d)
 {
@@ -325,7 +381,7 @@ static inline int emu_open(struct emu_dev *d)
 		if (ret)
 			return ret;
 	}
-	return 0;
+	return emu_learn_iatu_delay(d);
 }
 
 static inline void emu_close(struct emu_dev *d)
@@ -466,21 +522,6 @@ static inline void emu_page_free(struct emu_page *pg)
 	if (pg->va)
 		munmap((void *)pg->va, sysconf(_SC_PAGESIZE));
 	pg->va = NULL;
-}
-
-static inline void emu_msleep(unsigned int ms)
-{
-	struct timespec ts = { ms / 1000, (ms % 1000) * 1000000L };
-
-	nanosleep(&ts, NULL);
-}
-
-static inline uint64_t emu_now_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000000000ull + ts.tv_nsec;
 }
 
 /* Poll @off in @bar until (value & mask) == want, up to @ms; the last value. */

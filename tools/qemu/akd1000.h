@@ -49,6 +49,10 @@ OBJECT_DECLARE_SIMPLE_TYPE(AkdState, AKD1000)
 #define AKD_LPDDR_MIN			(1 * MiB)
 #define AKD_LPDDR_MAX			(2 * GiB)	/* below the DBI window */
 
+/* Readiness delays (HARDWARE.md section 2; emulator.rst). */
+#define AKD_IATU_DELAY_DEFAULT_US	100
+#define AKD_READY_DELAY_MAX_US		10000000u	/* 10 s */
+
 /* iATU viewport in configuration space (and DBI) [dw]. */
 #define AKD_ATU_BASE			0x900
 #define AKD_ATU_VIEWPORT		0x900
@@ -128,12 +132,16 @@ typedef struct AkdEdmaChan {
 	bool walking;		/* elements still to fetch or move */
 	bool elem_active;	/* a data element is being moved */
 	bool ccs;		/* consumer cycle state */
-	bool irq_local;		/* an element with LIE completed */
-	bool irq_remote;	/* an element with RIE completed */
+	bool irq_local;		/* the element that completes has LIE */
+	bool irq_remote;	/* ... has RIE */
+	bool paused;		/* waiting for an element's interrupt time */
+	int64_t irq_at;		/* QEMU_CLOCK_VIRTUAL ns of that interrupt */
 	bool stop_req;		/* doorbell stop bit seen */
 	uint32_t elements;	/* walked in this run */
 	uint64_t bytes;		/* moved in this run */
 	uint64_t modeled_ns;	/* link time of the elements moved */
+	uint64_t stall_ns;	/* injected stall (FAULT_STALL_US) */
+	bool fault_db;		/* injected doorbell fault: abort at once */
 	uint64_t cur_src;
 	uint64_t cur_dst;
 	uint32_t cur_left;
@@ -222,6 +230,9 @@ typedef struct AkdNpu {
 	int64_t started;
 	int64_t deadline;
 	bool computed;		/* all work done, waiting for the deadline */
+	uint8_t *load_buf;	/* MODEL_LOAD: the image copied so far */
+	uint32_t load_off;	/* bytes copied */
+	uint32_t load_crc;	/* their CRC-32 (bytes 32 and up) */
 	QEMUBH *bh;
 	QEMUTimer *timer;
 } AkdNpu;
@@ -241,6 +252,12 @@ enum akd_counter {
 	AKD_CNT_H2D_BYTES,
 	AKD_CNT_D2H_BYTES,
 	AKD_CNT_NPU_BUSY_NS,
+	AKD_CNT_WR_NPU_MODEL,	/* register writes per range, any path */
+	AKD_CNT_WR_NPU_IDENT,
+	AKD_CNT_WR_EDMA,
+	AKD_CNT_WR_IATU,
+	AKD_CNT_IMWR_ZERO,	/* IMWr/MSI writes issued to address 0 */
+	AKD_CNT_NPU_IMWR,	/* NPU MSI writes posted */
 	AKD_CNT_NUM
 };
 
@@ -253,6 +270,14 @@ typedef struct AkdLink {
 	uint32_t fault_delay_us;
 	uint32_t fault_drop;
 	uint32_t fault_npu_error;
+	uint32_t fault_stall_ch;	/* AKIDA_EMU_CH_READ | channel */
+	uint32_t fault_stall_us;
+	uint32_t fault_doorbell_ch;	/* bit 31 armed */
+	uint32_t fault_npu_delay_us;
+	/* Readiness (properties iatu-delay-us, link-delay-us; RW registers). */
+	uint32_t iatu_delay_us;
+	uint32_t link_delay_us;
+	int64_t link_ready_at;		/* QEMU_CLOCK_VIRTUAL ns */
 	bool dead;
 	bool dead_forever;
 	QEMUTimer *dead_timer;
@@ -265,6 +290,7 @@ struct AkdState {
 	uint64_t lpddr_size;
 	char *timing_prop;
 	uint32_t msi_vectors;
+	bool model_iface;		/* the [model] NPU interface exists */
 
 	bool timing_modeled;
 
@@ -276,6 +302,7 @@ struct AkdState {
 
 	AkdAtuRegion atu_in[AKD_ATU_REGIONS];
 	AkdAtuRegion atu_out[AKD_ATU_REGIONS];
+	int64_t atu_ready[AKD_ATU_REGIONS];	/* inbound region decodes from */
 	uint32_t atu_viewport;
 
 	AkdEdma edma;
@@ -299,7 +326,7 @@ bool akd_axi_write(AkdState *s, uint64_t addr, const void *buf, uint32_t len);
 bool akd_lpddr_range_ok(AkdState *s, uint64_t addr, uint64_t len);
 MemTxResult akd_host_dma(AkdState *s, uint64_t addr, void *buf, uint32_t len,
 			 bool to_host);
-void akd_post_imwr(AkdState *s, uint64_t addr, uint32_t data, const char *what);
+bool akd_post_imwr(AkdState *s, uint64_t addr, uint32_t data, const char *what);
 uint64_t akd_config_mirror_read(AkdState *s, uint32_t off);
 
 /* eDMA (akd1000_edma.c). */
@@ -318,6 +345,7 @@ void akd_npu_reset(AkdState *s);
 uint32_t akd_npu_read(AkdState *s, uint32_t off);
 void akd_npu_write(AkdState *s, uint32_t off, uint32_t val);
 void akd_npu_resume(AkdState *s);
+void akd_npu_stale_irq(AkdState *s, uint32_t bits);
 int akd_npu_post_load(AkdState *s);
 extern const VMStateDescription vmstate_akd_npu;
 
@@ -332,9 +360,19 @@ int64_t akd_completion_delay_ns(AkdState *s);
 bool akd_fault_drop_irq(AkdState *s);
 uint32_t akd_fault_dma_element(AkdState *s);
 uint32_t akd_fault_npu_error(AkdState *s);
+int64_t akd_fault_stall_ns(AkdState *s, int dir, int ch);
+bool akd_fault_doorbell(AkdState *s, int dir, int ch);
+uint32_t akd_fault_dma_kind(AkdState *s);
+int64_t akd_fault_npu_delay_ns(AkdState *s);
 static inline bool akd_dead(AkdState *s)
 {
 	return s->link.dead;
+}
+/* The link is still training after a reset (link-delay-us). */
+static inline bool akd_link_down(AkdState *s)
+{
+	return s->link.link_ready_at &&
+	       qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) < s->link.link_ready_at;
 }
 extern const VMStateDescription vmstate_akd_link;
 

@@ -22,8 +22,10 @@
  * in a bottom half, in bounded slices, and the channel completes (status,
  * error status, IMWr) after the modeled time (timing=modeled, a virtual
  * clock timer) or at once (timing=immediate, still from the bottom half).
- * Interrupt requests of the elements (LIE, RIE) are coalesced into the
- * channel's completion.
+ * An element with LIE or RIE raises DONE (and with RIE posts the done IMWr)
+ * when it completes, at its own modeled time; the walk waits for that time
+ * and then goes on with the next element (HARDWARE.md section 3a). When the
+ * element after it ends the list, the channel stops at the same time.
  */
 
 #include "qemu/osdep.h"
@@ -195,12 +197,35 @@ static void akd_edma_complete(AkdState *s, int dir, int ch)
 	akd_post_imwr(s, e->abort_imwr[dir], data, "eDMA abort");
 }
 
+/* A mid-list element with LIE/RIE has completed: DONE, IMWr, go on. */
+static void akd_edma_elem_irq(AkdState *s, int dir, int ch)
+{
+	AkdEdma *e = &s->edma;
+	AkdEdmaChan *c = akd_ch(s, dir, ch);
+	bool remote = c->irq_remote;
+
+	if (!c->paused || akd_dead(s))
+		return;		/* akd_edma_resume() raises it */
+	c->paused = false;
+	c->irq_local = false;
+	c->irq_remote = false;
+	e->int_status[dir] |= EDMA_DONE(ch);
+	if (remote && !(e->int_mask[dir] & EDMA_DONE(ch)) &&
+	    !akd_fault_drop_irq(s))
+		akd_post_imwr(s, e->done_imwr[dir], akd_imwr_data(s, dir, ch),
+			      "eDMA done");
+	qemu_bh_schedule(e->bh);
+}
+
 static void akd_edma_timer(void *opaque)
 {
 	AkdEdmaChan *c = opaque;
 	AkdState *s = c->owner;
 
-	akd_edma_complete(s, c->dir, c->id);
+	if (c->paused)
+		akd_edma_elem_irq(s, c->dir, c->id);
+	else
+		akd_edma_complete(s, c->dir, c->id);
 }
 
 /* The walk ended: complete now or when the modeled time has passed. */
@@ -216,7 +241,7 @@ static void akd_edma_finish(AkdState *s, int dir, int ch, uint32_t result)
 		c->deadline += c->modeled_ns;
 	else
 		c->deadline = now;
-	c->deadline += akd_completion_delay_ns(s);
+	c->deadline += c->stall_ns + akd_completion_delay_ns(s);
 	if (c->deadline <= now)
 		akd_edma_complete(s, dir, ch);
 	else
@@ -248,6 +273,12 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 	uint8_t *el;
 	int t;
 
+	if (c->fault_db) {
+		c->fault_db = false;
+		akd_edma_abort(s, dir, ch, akd_fault_dma_kind(s),
+			       "injected doorbell fault");
+		return false;
+	}
 	if (!(c->ctrl1 & EDMA_LLE)) {
 		/* Single block: the channel registers are the one element. */
 		if (c->elements) {
@@ -262,6 +293,11 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 		goto data;
 	}
 
+	if (c->llp & 7) {
+		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
+			       "list element not 8-byte aligned");
+		return false;
+	}
 	if (c->elements >= AKD_EDMA_MAX_ELEMENTS) {
 		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
 			       "more than 65536 elements for one doorbell "
@@ -316,6 +352,11 @@ data:
 	c->sar = c->cur_src;
 	c->dar = c->cur_dst;
 
+	if (!size) {
+		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
+			       "element of 0 bytes");
+		return false;
+	}
 	if (c->bytes + size > AKD_EDMA_MAX_BYTES) {
 		akd_edma_abort(s, dir, ch, AKD_EDMA_ERR_FETCH,
 			       "more than 4 GiB for one doorbell");
@@ -336,10 +377,7 @@ data:
 			       AKD_EDMA_ERR_READ, "host address range wraps");
 		return false;
 	}
-	if (!size)
-		qemu_log_mask(LOG_GUEST_ERROR,
-			      "akd1000: eDMA %s channel %d: element of 0 bytes\n",
-			      akd_dir_name[dir], ch);
+	c->stall_ns += akd_fault_stall_ns(s, dir, ch);
 	c->elem_active = true;
 	return true;
 }
@@ -352,8 +390,21 @@ static int64_t akd_edma_move(AkdState *s, int dir, int ch, uint64_t budget)
 {
 	AkdEdmaChan *c = akd_ch(s, dir, ch);
 	uint32_t n = MIN(MIN((uint64_t)c->cur_left, AKD_EDMA_CHUNK), budget);
+	uint64_t axi = dir == AKD_WR ? c->cur_src : c->cur_dst;
 	uint8_t *buf = s->edma.bounce;
+	uint32_t off;
 
+	/*
+	 * Register targets take whole aligned words (the element was checked
+	 * to be made of them): never split one at the end of a budget; the
+	 * next bottom half moves it.
+	 */
+	if (c->cur_left && akd_axi_decode(s, axi, 4, &off) != AKD_AXI_LPDDR &&
+	    akd_axi_decode(s, axi, 4, &off) != AKD_AXI_SRAM) {
+		n &= ~3u;
+		if (!n)
+			return 0;
+	}
 	if (n) {
 		if (dir == AKD_WR) {
 			if (!akd_axi_read(s, c->cur_src, buf, n)) {
@@ -408,6 +459,34 @@ static int64_t akd_edma_move(AkdState *s, int dir, int ch, uint64_t budget)
 }
 
 /*
+ * akd_edma_elem_done() - a data element with LIE or RIE has been moved. If
+ * the next element ends the list, the channel stops with this element's
+ * interrupt (akd_edma_finish()); otherwise the walk pauses until the
+ * element's modeled completion, which raises its interrupt and resumes.
+ */
+static void akd_edma_elem_done(AkdState *s, int dir, int ch)
+{
+	AkdEdmaChan *c = akd_ch(s, dir, ch);
+	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+	uint8_t *el;
+
+	if (!(c->ctrl1 & EDMA_LLE))
+		return;		/* single block: the next fetch finishes */
+	el = c->llp & 7 ? NULL : akd_axi_mem(s, c->llp, 4);
+	if (el && !!(ldl_le_p(el) & EDMA_CB) != c->ccs) {
+		akd_edma_finish(s, dir, ch, EDMA_RES_DONE);
+		return;
+	}
+	c->paused = true;
+	c->irq_at = (s->timing_modeled ? c->deadline + c->modeled_ns : now) +
+		    c->stall_ns;
+	if (c->irq_at <= now)
+		akd_edma_elem_irq(s, dir, ch);
+	else
+		timer_mod(c->timer, c->irq_at);
+}
+
+/*
  * The stop bit (or disabling the engine) halts a running channel at once,
  * whether it is still walking its list or waiting for its modeled
  * completion: the channel aborts without an error status.
@@ -422,6 +501,7 @@ static void akd_edma_halt(AkdState *s, int dir, int ch)
 	timer_del(c->timer);
 	c->walking = false;
 	c->elem_active = false;
+	c->paused = false;
 	c->result = EDMA_RES_ABORT(AKD_EDMA_ERR_NONE);
 	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	akd_edma_complete(s, dir, ch);
@@ -448,7 +528,7 @@ static void akd_edma_bh(void *opaque)
 			akd_edma_halt(s, dir, ch);
 			continue;
 		}
-		while (c->walking && slice && steps++ < 4096) {
+		while (c->walking && !c->paused && slice && steps++ < 4096) {
 			int64_t n;
 
 			if (!c->elem_active && !akd_edma_fetch(s, dir, ch))
@@ -458,9 +538,13 @@ static void akd_edma_bh(void *opaque)
 			n = akd_edma_move(s, dir, ch, slice);
 			if (n < 0)
 				break;
+			if (!n && c->elem_active)
+				break;	/* a register word waits for a new budget */
 			slice -= n;
+			if (!c->elem_active && (c->irq_local || c->irq_remote))
+				akd_edma_elem_done(s, dir, ch);
 		}
-		if (c->walking)
+		if (c->walking && !c->paused)
 			more = true;
 	}
 	if (more)
@@ -508,6 +592,7 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 	c->running = true;
 	c->walking = true;
 	c->elem_active = false;
+	c->paused = false;
 	c->stop_req = false;
 	c->ccs = !!(c->ctrl1 & EDMA_CCS);
 	c->irq_local = false;
@@ -515,6 +600,8 @@ static void akd_edma_doorbell(AkdState *s, int dir, uint32_t val)
 	c->elements = 0;
 	c->bytes = 0;
 	c->modeled_ns = 0;
+	c->stall_ns = 0;
+	c->fault_db = akd_fault_doorbell(s, dir, ch);
 	c->result = EDMA_RES_DONE;
 	c->deadline = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	akd_ch_set_cs(c, EDMA_CS_RUNNING);
@@ -677,6 +764,7 @@ void akd_edma_write(AkdState *s, uint32_t off, uint32_t val)
 {
 	AkdEdma *e = &s->edma;
 
+	akd_link_charge(s, AKD_CNT_WR_EDMA, 1);
 	switch (off) {
 	case EDMA_ARB_PRIOR:		e->arb_prior = val; return;
 	case EDMA_WR_ENGINE_EN:		akd_edma_engine_en(s, AKD_WR, val); return;
@@ -801,6 +889,7 @@ void akd_edma_reset(AkdState *s)
 		c->running = false;
 		c->walking = false;
 		c->elem_active = false;
+		c->paused = false;
 		c->stop_req = false;
 	}
 }
@@ -814,7 +903,11 @@ void akd_edma_resume(AkdState *s)
 	for (i = 0; i < 2 * AKD_EDMA_CHANNELS; i++) {
 		AkdEdmaChan *c = &s->edma.ch[i];
 
-		if (c->walking)
+		if (c->paused && c->irq_at <= now)
+			akd_edma_elem_irq(s, c->dir, c->id);
+		else if (c->paused)
+			timer_mod(c->timer, c->irq_at);
+		else if (c->walking)
 			qemu_bh_schedule(s->edma.bh);
 		else if (c->running && c->deadline <= now)
 			akd_edma_complete(s, c->dir, c->id);
@@ -825,7 +918,7 @@ void akd_edma_resume(AkdState *s)
 
 static const VMStateDescription vmstate_akd_edma_chan = {
 	.name = "akd1000-edma-chan",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32(ctrl1, AkdEdmaChan),
@@ -850,13 +943,17 @@ static const VMStateDescription vmstate_akd_edma_chan = {
 		VMSTATE_UINT32(cur_ctrl, AkdEdmaChan),
 		VMSTATE_UINT32(result, AkdEdmaChan),
 		VMSTATE_INT64(deadline, AkdEdmaChan),
+		VMSTATE_UINT64_V(stall_ns, AkdEdmaChan, 2),
+		VMSTATE_BOOL_V(fault_db, AkdEdmaChan, 2),
+		VMSTATE_BOOL_V(paused, AkdEdmaChan, 2),
+		VMSTATE_INT64_V(irq_at, AkdEdmaChan, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };
 
 const VMStateDescription vmstate_akd_edma = {
 	.name = "akd1000-edma",
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT32(arb_prior, AkdEdma),

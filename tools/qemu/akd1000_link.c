@@ -81,6 +81,54 @@ uint32_t akd_fault_npu_error(AkdState *s)
 	return code;
 }
 
+/* The error a channel aborts with for an injected fault (FAULT_DMA_ERRSTATUS). */
+uint32_t akd_fault_dma_kind(AkdState *s)
+{
+	switch (s->link.fault_dma_err) {
+	case AKIDA_EMU_ERR_WRITE:	return AKD_EDMA_ERR_WRITE;
+	case AKIDA_EMU_ERR_LL_FETCH:	return AKD_EDMA_ERR_FETCH;
+	default:			return AKD_EDMA_ERR_READ;
+	}
+}
+
+static bool akd_fault_ch_is(uint32_t sel, int dir, int ch)
+{
+	return (sel & ~AKIDA_EMU_CH_READ & 0xffff) == (uint32_t)ch &&
+	       !!(sel & AKIDA_EMU_CH_READ) == (dir == AKD_RD);
+}
+
+/* The stall of the element now starting on @dir/@ch, in ns (consumed). */
+int64_t akd_fault_stall_ns(AkdState *s, int dir, int ch)
+{
+	int64_t ns = (int64_t)s->link.fault_stall_us * SCALE_US;
+
+	if (!ns || !akd_fault_ch_is(s->link.fault_stall_ch, dir, ch))
+		return 0;
+	s->link.fault_stall_us = 0;
+	return ns;
+}
+
+/* Whether this doorbell of @dir/@ch is to abort at once (consumed). */
+bool akd_fault_doorbell(AkdState *s, int dir, int ch)
+{
+	uint32_t sel = s->link.fault_doorbell_ch;
+
+	if (!(sel & (1u << 31)) ||
+	    !akd_fault_ch_is(sel & ~(1u << 31), dir, ch))
+		return false;
+	s->link.fault_doorbell_ch = 0;
+	return true;
+}
+
+/* The extra time of the next NPU command, in ns (consumed). */
+int64_t akd_fault_npu_delay_ns(AkdState *s)
+{
+	int64_t ns = (int64_t)s->link.fault_npu_delay_us * SCALE_US;
+
+	s->link.fault_npu_delay_us = 0;
+	return ns;
+}
+
 static void akd_dead_expire(void *opaque)
 {
 	AkdState *s = opaque;
@@ -101,6 +149,10 @@ static void akd_clear_faults(AkdState *s)
 	l->fault_delay_us = 0;
 	l->fault_drop = 0;
 	l->fault_npu_error = 0;
+	l->fault_stall_ch = 0;
+	l->fault_stall_us = 0;
+	l->fault_doorbell_ch = 0;
+	l->fault_npu_delay_us = 0;
 }
 
 /* ---- The window ----------------------------------------------------------- */
@@ -150,6 +202,22 @@ uint32_t akd_test_read(AkdState *s, uint32_t off)
 		return l->fault_npu_error;
 	case AKIDA_EMU_FAULT_DEAD_MS:
 		return 0;	/* only readable while alive */
+	case AKIDA_EMU_FAULT_STALL_CH:
+		return l->fault_stall_ch;
+	case AKIDA_EMU_FAULT_STALL_US:
+		return l->fault_stall_us;
+	case AKIDA_EMU_FAULT_DOORBELL_CH:
+		return l->fault_doorbell_ch;
+	case AKIDA_EMU_FAULT_NPU_DELAY_US:
+		return l->fault_npu_delay_us;
+	case AKIDA_EMU_FAULT_NPU_STALE:
+		return 0;
+	case AKIDA_EMU_IATU_DELAY_US:
+		return l->iatu_delay_us;
+	case AKIDA_EMU_LINK_DELAY_US:
+		return l->link_delay_us;
+	case AKIDA_EMU_MODEL_IFACE:
+		return s->model_iface;
 	}
 	qemu_log_mask(LOG_GUEST_ERROR,
 		      "akd1000: test window read of unknown register 0x%x\n", off);
@@ -219,9 +287,39 @@ void akd_test_write(AkdState *s, uint32_t off, uint32_t val)
 				  (int64_t)val * SCALE_MS);
 		}
 		return;
+	case AKIDA_EMU_FAULT_STALL_CH:
+		l->fault_stall_ch = val & (AKIDA_EMU_CH_READ | 3u);
+		return;
+	case AKIDA_EMU_FAULT_STALL_US:
+		l->fault_stall_us = val;
+		return;
+	case AKIDA_EMU_FAULT_DOORBELL_CH:
+		l->fault_doorbell_ch = val & ((1u << 31) | AKIDA_EMU_CH_READ | 3u);
+		return;
+	case AKIDA_EMU_FAULT_NPU_DELAY_US:
+		l->fault_npu_delay_us = val;
+		return;
+	case AKIDA_EMU_FAULT_NPU_STALE:
+		akd_npu_stale_irq(s, val);
+		return;
+	case AKIDA_EMU_IATU_DELAY_US:
+	case AKIDA_EMU_LINK_DELAY_US:
+		if (val > AKD_READY_DELAY_MAX_US) {
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "akd1000: readiness delay %u us ignored "
+				      "(at most %u)\n", val,
+				      AKD_READY_DELAY_MAX_US);
+			return;
+		}
+		if (off == AKIDA_EMU_IATU_DELAY_US)
+			l->iatu_delay_us = val;
+		else
+			l->link_delay_us = val;
+		return;
 	case AKIDA_EMU_MAGIC:
 	case AKIDA_EMU_IFVERSION:
 	case AKIDA_EMU_LPDDR_SIZE:
+	case AKIDA_EMU_MODEL_IFACE:
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: test window register 0x%x is read-only\n",
 			      off);
@@ -246,12 +344,17 @@ void akd_link_unrealize(AkdState *s)
 }
 
 /*
- * Device reset: faults and the dead state end; the counters and the timing
- * mode are test instrumentation and survive (CTRL resets the counters).
+ * Device reset: faults and the dead state end; the counters, the timing
+ * mode and the readiness delays are test instrumentation and survive (CTRL
+ * resets the counters). The link trains for link-delay-us: until then no BAR
+ * answers.
  */
 void akd_link_reset(AkdState *s)
 {
 	akd_clear_faults(s);
+	s->link.link_ready_at = s->link.link_delay_us ?
+		qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+		(int64_t)s->link.link_delay_us * SCALE_US : 0;
 	timer_del(s->link.dead_timer);
 	s->link.dead = false;
 	s->link.dead_forever = false;
@@ -259,8 +362,8 @@ void akd_link_reset(AkdState *s)
 
 const VMStateDescription vmstate_akd_link = {
 	.name = "akd1000-link",
-	.version_id = 1,
-	.minimum_version_id = 1,
+	.version_id = 2,
+	.minimum_version_id = 2,	/* more counters than version 1 */
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT64_ARRAY(cnt, AkdLink, AKD_CNT_NUM),
 		VMSTATE_UINT32_ARRAY(latch_hi, AkdLink, AKD_CNT_NUM),
@@ -272,6 +375,13 @@ const VMStateDescription vmstate_akd_link = {
 		VMSTATE_BOOL(dead, AkdLink),
 		VMSTATE_BOOL(dead_forever, AkdLink),
 		VMSTATE_TIMER_PTR(dead_timer, AkdLink),
+		VMSTATE_UINT32_V(fault_stall_ch, AkdLink, 2),
+		VMSTATE_UINT32_V(fault_stall_us, AkdLink, 2),
+		VMSTATE_UINT32_V(fault_doorbell_ch, AkdLink, 2),
+		VMSTATE_UINT32_V(fault_npu_delay_us, AkdLink, 2),
+		VMSTATE_UINT32_V(iatu_delay_us, AkdLink, 2),
+		VMSTATE_UINT32_V(link_delay_us, AkdLink, 2),
+		VMSTATE_INT64_V(link_ready_at, AkdLink, 2),
 		VMSTATE_END_OF_LIST()
 	}
 };

@@ -15,6 +15,7 @@
 #include "qemu/osdep.h"
 #include "qemu/units.h"
 #include "qemu/log.h"
+#include "qemu/error-report.h"
 #include "qemu/main-loop.h"
 #include "migration/vmstate.h"
 #include "akd1000.h"
@@ -33,6 +34,8 @@
 
 /* Command interface [model]. */
 #define NPU_VERSION		0x0004
+#define NPU_IFACE_MAGIC		0x000c
+#define  NPU_IFACE_MAGIC_VALUE	0x31504b41u	/* "AKP1" */
 #define  NPU_VERSION_VALUE	0x00010000u
 #define NPU_STATUS		0x0008
 #define  NPU_STATUS_READY	(1u << 0)
@@ -93,6 +96,7 @@
 #define NPU_LOAD_BASE_NS	10000	/* 10 us + 1 ns per byte */
 #define NPU_INFER_BASE_NS	20000	/* 20 us + MACs / (NP_COUNT * 128) us */
 #define NPU_MAX_BATCH		65535
+#define AKD_NPU_LOAD_SLICE	(1 * MiB)	/* image bytes per bottom half */
 
 /* ---- CRC-32 (IEEE 802.3, as zlib's crc32()) --------------------------------- */
 
@@ -112,10 +116,10 @@ static void akd_crc_init(void)
 	}
 }
 
-static uint32_t akd_crc32(const uint8_t *p, uint64_t len)
+/* Continue a CRC-32: start with @c = 0, feed the slices in order. */
+static uint32_t akd_crc32_update(uint32_t c, const uint8_t *p, uint64_t len)
 {
-	uint32_t c = 0xffffffffu;
-
+	c ^= 0xffffffffu;
 	while (len--)
 		c = akd_crc_table[(c ^ *p++) & 0xff] ^ (c >> 8);
 	return c ^ 0xffffffffu;
@@ -142,18 +146,41 @@ static uint32_t akd_np_enabled(AkdState *s)
 }
 
 /*
+ * akd_image_precheck() - the checks of a program image that need only its
+ * header, capacity included, made before the image is copied and its CRC
+ * computed (a MODEL_SIZE of all of LPDDR fails here at once): 2 (shorter
+ * than the header), 1 (magic, version, reserved), 2 (total vs MODEL_SIZE,
+ * layer count), 5 (does not fit the enabled NPs' SRAM).
+ */
+static uint32_t akd_image_precheck(AkdState *s, const uint8_t *p, uint64_t len)
+{
+	if (len < IMG_HDR_SIZE)
+		return NPU_ERR_SIZE;
+	if (memcmp(p, IMG_MAGIC, 4) || lduw_le_p(p + 4) != 1 ||
+	    ldq_le_p(p + 24) != 0)
+		return NPU_ERR_MAGIC;
+	if (ldl_le_p(p + 16) != len || lduw_le_p(p + 6) == 0)
+		return NPU_ERR_SIZE;
+	if (len > (uint64_t)AKD_NP_SRAM_BYTES * akd_np_enabled(s))
+		return NPU_ERR_SRAM;
+	return 0;
+}
+
+/*
  * akd_parse_image() - check a program image and describe its layers
  * @p, @len: the image (MODEL_SIZE bytes)
  * @loaded: the image is the loaded copy (after migration): weight updates
  *	may have changed it since its CRC and capacity were checked
+ * @crc: the CRC-32 of bytes 32 .. @len - 1, computed while the image was
+ *	copied (unused when @loaded)
  * @layers: set to a new array of the layers on success
  *
  * Returns 0 or the ERROR_CODE (npu-interface.rst "Program images"), checked
- * in the order 2 (too short), 1, 2, 3, 4, 5.
+ * in the order akd_image_precheck() gives, then 2 (layers), 3, 4.
  */
 static uint32_t akd_parse_image(AkdState *s, const uint8_t *p, uint64_t len,
-				bool loaded, AkdLayer **layers,
-				uint32_t *nlayers)
+				bool loaded, uint32_t crc_calc,
+				AkdLayer **layers, uint32_t *nlayers)
 {
 	uint32_t n, in_bytes, out_bytes, total, crc, i;
 	uint64_t off;
@@ -204,8 +231,7 @@ static uint32_t akd_parse_image(AkdState *s, const uint8_t *p, uint64_t len,
 	}
 	if (off != total)
 		goto bad_size;
-	if (!loaded &&
-	    akd_crc32(p + IMG_HDR_SIZE, total - IMG_HDR_SIZE) != crc) {
+	if (!loaded && crc_calc != crc) {
 		g_free(l);
 		return NPU_ERR_CRC;
 	}
@@ -218,11 +244,6 @@ static uint32_t akd_parse_image(AkdState *s, const uint8_t *p, uint64_t len,
 			g_free(l);
 			return NPU_ERR_CHAIN;
 		}
-	}
-	if (!loaded &&
-	    (uint64_t)total > (uint64_t)AKD_NP_SRAM_BYTES * akd_np_enabled(s)) {
-		g_free(l);
-		return NPU_ERR_SRAM;
 	}
 	*layers = l;
 	*nlayers = n;
@@ -263,22 +284,66 @@ static void akd_npu_describe_model(AkdNpu *n)
 	n->output_size = n->out_bytes;
 }
 
+/*
+ * MODEL_LOAD, the copy: the bottom half moves the image from LPDDR into NP
+ * SRAM (n->load_buf) a slice at a time, computing its CRC as it goes, after
+ * the range and header checks. Returns true when the copy is complete (or
+ * the load failed: n->cmd_error).
+ */
+static bool akd_npu_load_step(AkdState *s)
+{
+	AkdNpu *n = &s->npu;
+	uint32_t len = n->in_stride, chunk;
+	const uint8_t *p;
+
+	if (!n->load_off && !n->load_buf) {
+		if (!akd_lpddr_range_ok(s, n->in_addr, len)) {
+			n->cmd_error = NPU_ERR_ADDRESS;
+			return true;
+		}
+		p = akd_axi_mem(s, n->in_addr, len ? len : 1);
+		n->cmd_error = akd_image_precheck(s, p, len);
+		if (n->cmd_error)
+			return true;
+		n->load_buf = g_malloc(len);
+		n->load_crc = 0;
+	}
+	chunk = MIN(len - n->load_off, AKD_NPU_LOAD_SLICE);
+	p = akd_axi_mem(s, n->in_addr + n->load_off, chunk);
+	memcpy(n->load_buf + n->load_off, p, chunk);
+	n->load_crc = akd_crc32_update(n->load_crc, p +
+				       (n->load_off ? 0 : IMG_HDR_SIZE),
+				       chunk - (n->load_off ? 0 : IMG_HDR_SIZE));
+	n->load_off += chunk;
+	return n->load_off == len;
+}
+
+static void akd_npu_load_discard(AkdNpu *n)
+{
+	g_free(n->load_buf);
+	n->load_buf = NULL;
+	n->load_off = 0;
+	n->load_crc = 0;
+}
+
 /* MODEL_LOAD, applied at completion. Returns the error code. */
 static uint32_t akd_npu_do_load(AkdState *s)
 {
 	AkdNpu *n = &s->npu;
 	AkdLayer *layers = NULL;
-	uint32_t nlayers = 0, err;
-	const uint8_t *p;
+	uint32_t nlayers = 0, err = n->cmd_error;
 
 	akd_npu_drop_model(n);
-	if (!akd_lpddr_range_ok(s, n->in_addr, n->in_stride))
-		return NPU_ERR_ADDRESS;
-	p = akd_axi_mem(s, n->in_addr, n->in_stride ? n->in_stride : 1);
-	err = akd_parse_image(s, p, n->in_stride, false, &layers, &nlayers);
-	if (err)
+	if (!err)
+		err = akd_parse_image(s, n->load_buf, n->in_stride, false,
+				      n->load_crc, &layers, &nlayers);
+	if (err) {
+		akd_npu_load_discard(n);
 		return err;
-	n->image = g_memdup2(p, n->in_stride);
+	}
+	n->image = n->load_buf;
+	n->load_buf = NULL;
+	akd_npu_load_discard(n);
 	n->image_len = n->in_stride;
 	n->layers = layers;
 	n->nlayers = nlayers;
@@ -376,6 +441,14 @@ static bool akd_infer_one(AkdState *s, uint32_t idx, uint8_t *a, uint8_t *b)
 
 /* ---- Command life cycle ----------------------------------------------------- */
 
+static void akd_npu_msi(AkdState *s)
+{
+	AkdNpu *n = &s->npu;
+
+	if (akd_post_imwr(s, n->imwr_addr, n->imwr_data, "NPU"))
+		akd_link_charge(s, AKD_CNT_NPU_IMWR, 1);
+}
+
 static void akd_npu_complete(AkdState *s)
 {
 	AkdNpu *n = &s->npu;
@@ -416,7 +489,20 @@ static void akd_npu_complete(AkdState *s)
 	akd_link_charge(s, AKD_CNT_NPU_BUSY_NS, MAX(now - n->started, 0));
 	n->irq_status |= irq;
 	if ((n->irq_enable & irq) && !akd_fault_drop_irq(s))
-		akd_post_imwr(s, n->imwr_addr, n->imwr_data, "NPU");
+		akd_npu_msi(s);
+}
+
+/* FAULT_NPU_STALE: IRQ_STATUS bits with no command behind them. */
+void akd_npu_stale_irq(AkdState *s, uint32_t bits)
+{
+	AkdNpu *n = &s->npu;
+
+	bits &= NPU_IRQ_ALL;
+	if (!s->model_iface || !bits)
+		return;
+	n->irq_status |= bits;
+	if (n->irq_enable & bits)
+		akd_npu_msi(s);
 }
 
 static void akd_npu_timer(void *opaque)
@@ -444,6 +530,10 @@ static void akd_npu_bh(void *opaque)
 
 	if (n->cmd == AKD_NPU_IDLE || n->computed || akd_dead(s))
 		return;
+	if (n->cmd == AKD_NPU_LOAD && !akd_npu_load_step(s)) {
+		qemu_bh_schedule(n->bh);
+		return;
+	}
 	if (n->cmd == AKD_NPU_INFER && !n->cmd_error) {
 		uint8_t *a = g_malloc(n->max_width), *b = g_malloc(n->max_width);
 
@@ -480,7 +570,7 @@ static void akd_npu_start(AkdState *s, uint32_t cmd, uint64_t ns)
 	n->computed = false;
 	n->started = now;
 	n->deadline = (s->timing_modeled ? now + ns : now) +
-		      akd_completion_delay_ns(s);
+		      akd_completion_delay_ns(s) + akd_fault_npu_delay_ns(s);
 	n->status = (n->status & ~NPU_STATUS_ERROR) | NPU_STATUS_BUSY;
 	qemu_bh_schedule(n->bh);
 }
@@ -509,6 +599,7 @@ static void akd_npu_model_load(AkdState *s)
 
 	if (!akd_npu_can_start(s, "MODEL_LOAD"))
 		return;
+	akd_npu_load_discard(n);
 	n->in_addr = n->model_addr;
 	n->in_stride = n->model_size;
 	n->cmd_error = 0;
@@ -578,6 +669,7 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 		qemu_bh_cancel(n->bh);
 		timer_del(n->timer);
 		n->cmd = AKD_NPU_IDLE;
+		akd_npu_load_discard(n);
 		akd_npu_drop_model(n);
 		n->status = 0;
 		n->error_code = 0;
@@ -591,6 +683,29 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 
 /* ---- Registers ------------------------------------------------------------------ */
 
+/*
+ * The identity registers [probed] (HARDWARE.md section 4): every other
+ * offset of the NPU range, IFACE_MAGIC included, belongs to the [model]
+ * command interface for the write counters and the model-iface property.
+ */
+static bool akd_npu_is_ident(uint32_t off)
+{
+	if (off >= NPU_NP_CONFIG &&
+	    off < NPU_NP_CONFIG + AKD_NP_COUNT * AKD_NP_CONFIG_SIZE)
+		return true;
+	if (off >= NPU_NP_ENABLE && off < NPU_NP_ENABLE + 4 * AKD_NP_ENABLE_WORDS)
+		return true;
+	switch (off) {
+	case NPU_DEVICE_ID:
+	case NPU_NP_COUNT:
+	case NPU_SRAM_REGION_0:
+	case NPU_SRAM_REGION_1:
+	case NPU_DMA_MESH_CONFIG:
+		return true;
+	}
+	return false;
+}
+
 uint32_t akd_npu_read(AkdState *s, uint32_t off)
 {
 	AkdNpu *n = &s->npu;
@@ -600,10 +715,14 @@ uint32_t akd_npu_read(AkdState *s, uint32_t off)
 		return ldl_le_p(n->np_config + ((off - NPU_NP_CONFIG) & ~3u));
 	if (off >= NPU_NP_ENABLE && off < NPU_NP_ENABLE + 4 * AKD_NP_ENABLE_WORDS)
 		return n->np_enable[(off - NPU_NP_ENABLE) / 4];
+	/* Without the [model] interface the rest is unknown silicon. */
+	if (!s->model_iface && !akd_npu_is_ident(off))
+		return 0;
 
 	switch (off) {
 	case NPU_DEVICE_ID:	return NPU_DEVICE_ID_VALUE;
 	case NPU_VERSION:	return NPU_VERSION_VALUE;
+	case NPU_IFACE_MAGIC:	return NPU_IFACE_MAGIC_VALUE;
 	case NPU_NP_COUNT:	return AKD_NP_COUNT;
 	case NPU_SRAM_REGION_0:	return AKD_NP_COUNT * AKD_NP_SRAM_BYTES;
 	case NPU_SRAM_REGION_1:	return 0;
@@ -654,6 +773,17 @@ void akd_npu_write(AkdState *s, uint32_t off, uint32_t val)
 {
 	AkdNpu *n = &s->npu;
 
+	if (akd_npu_is_ident(off)) {
+		akd_link_charge(s, AKD_CNT_WR_NPU_IDENT, 1);
+	} else {
+		akd_link_charge(s, AKD_CNT_WR_NPU_MODEL, 1);
+		if (!s->model_iface) {
+			qemu_log_mask(LOG_GUEST_ERROR,
+				      "akd1000: NPU write of 0x%x (0x%x): no "
+				      "[model] interface, ignored\n", off, val);
+			return;
+		}
+	}
 	if (off >= NPU_NP_CONFIG &&
 	    off < NPU_NP_CONFIG + sizeof(n->np_config)) {
 		stl_le_p(n->np_config + ((off - NPU_NP_CONFIG) & ~3u), val);
@@ -710,6 +840,7 @@ void akd_npu_write(AkdState *s, uint32_t off, uint32_t val)
 	case NPU_INFER_START:	akd_npu_infer_start(s, val); return;
 	case NPU_DEVICE_ID:
 	case NPU_VERSION:
+	case NPU_IFACE_MAGIC:
 	case NPU_STATUS:
 	case NPU_NP_COUNT:
 	case NPU_SRAM_REGION_0:
@@ -739,6 +870,7 @@ void akd_npu_realize(AkdState *s)
 
 void akd_npu_unrealize(AkdState *s)
 {
+	akd_npu_load_discard(&s->npu);
 	akd_npu_drop_model(&s->npu);
 	timer_free(s->npu.timer);
 	s->npu.timer = NULL;
@@ -754,6 +886,7 @@ void akd_npu_reset(AkdState *s)
 
 	qemu_bh_cancel(bh);
 	timer_del(timer);
+	akd_npu_load_discard(n);
 	akd_npu_drop_model(n);
 	memset(n, 0, sizeof(*n));
 	n->bh = bh;
@@ -784,6 +917,21 @@ int akd_npu_post_load(AkdState *s)
 	uint32_t nl;
 	AkdLayer *l;
 
+	/* Values that index tables or select code paths come from the stream. */
+	if (n->clock_mode > 2 || n->cmd > AKD_NPU_INFER ||
+	    (n->cmd == AKD_NPU_INFER &&
+	     (n->batch > NPU_MAX_BATCH || n->done_inputs > n->batch))) {
+		error_report("akd1000: migration stream: invalid NPU state "
+			     "(clock mode %u, command %u, batch %u/%u)",
+			     n->clock_mode, n->cmd, n->done_inputs, n->batch);
+		return -EINVAL;
+	}
+	/* NP SRAM copy of a load in progress: not migrated, done again. */
+	akd_npu_load_discard(n);
+	if (n->cmd == AKD_NPU_LOAD) {
+		n->computed = false;
+		n->cmd_error = 0;
+	}
 	g_free(n->layers);
 	n->layers = NULL;
 	n->nlayers = 0;
@@ -792,7 +940,7 @@ int akd_npu_post_load(AkdState *s)
 		n->image = NULL;
 		return 0;
 	}
-	if (akd_parse_image(s, n->image, n->image_len, true, &l, &nl))
+	if (akd_parse_image(s, n->image, n->image_len, true, 0, &l, &nl))
 		return -EINVAL;
 	n->layers = l;
 	n->nlayers = nl;

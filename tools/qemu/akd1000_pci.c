@@ -170,29 +170,38 @@ MemTxResult akd_host_dma(AkdState *s, uint64_t addr, void *buf, uint32_t len,
 /*
  * akd_post_imwr() - an interrupt memory write: the 32-bit little-endian
  * @data to host address @addr, as the MSI the host sees.
+ *
+ * Address 0 is posted like any other address (silicon has no notion of an
+ * unset address): the IOMMU catches it or page 0's frame is written. The
+ * write is counted in CNT_IMWR_ZERO. CNT_MSI counts only writes that the
+ * host accepted. Returns whether the write was posted and accepted.
  */
-void akd_post_imwr(AkdState *s, uint64_t addr, uint32_t data, const char *what)
+bool akd_post_imwr(AkdState *s, uint64_t addr, uint32_t data, const char *what)
 {
 	PCIDevice *pdev = PCI_DEVICE(s);
 	MemTxResult r;
 
-	if (!addr) {
-		qemu_log_mask(LOG_GUEST_ERROR,
-			      "akd1000: %s IMWr address is 0, not posted\n", what);
-		return;
-	}
 	if (!(pci_get_word(pdev->config + PCI_COMMAND) & PCI_COMMAND_MASTER)) {
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: %s IMWr with bus mastering off, dropped\n",
 			      what);
-		return;
+		return false;
+	}
+	if (!addr) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: %s IMWr address is 0, posted there\n",
+			      what);
+		akd_link_charge(s, AKD_CNT_IMWR_ZERO, 1);
 	}
 	address_space_stl_le(&pdev->bus_master_as, addr, data, akd_attrs(s), &r);
-	if (r != MEMTX_OK)
+	if (r != MEMTX_OK) {
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: %s IMWr to 0x%" PRIx64 " failed\n",
 			      what, addr);
+		return false;
+	}
 	akd_link_charge(s, AKD_CNT_MSI, 1);
+	return true;
 }
 
 /* ---- iATU ---------------------------------------------------------------- */
@@ -232,6 +241,7 @@ static void akd_atu_write(AkdState *s, uint32_t reg, uint32_t val)
 {
 	AkdAtuRegion *r;
 
+	akd_link_charge(s, AKD_CNT_WR_IATU, 1);
 	if (reg == AKD_ATU_VIEWPORT) {
 		s->atu_viewport = val & (AKD_ATU_VIEWPORT_INBOUND |
 					 AKD_ATU_VIEWPORT_INDEX);
@@ -253,21 +263,34 @@ static void akd_atu_write(AkdState *s, uint32_t reg, uint32_t val)
 	case AKD_ATU_LOWER_TARGET:	r->lower_target = val & ~0xfffu; break;
 	case AKD_ATU_UPPER_TARGET:	r->upper_target = val; break;
 	}
+	/*
+	 * An inbound region decodes iatu-delay-us after a change that leaves
+	 * it enabled (disabling closes it at once): a read-back of the region
+	 * control is not enough, the host must see the target answer.
+	 */
+	if (r >= s->atu_in && r < s->atu_in + AKD_ATU_REGIONS &&
+	    reg != AKD_ATU_VIEWPORT && (r->cr2 & AKD_ATU_CR2_ENABLE))
+		s->atu_ready[r - s->atu_in] =
+			qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL) +
+			(int64_t)s->link.iatu_delay_us * SCALE_US;
 }
 
 /*
  * akd_bar_axi() - the AXI address BAR @bar offset @off reaches, or false if
- * no enabled inbound region in BAR-match mode maps that BAR (the lowest
- * matching region wins).
+ * no enabled and ready inbound region in BAR-match mode maps that BAR (the
+ * lowest matching region wins), or the link is still down after a reset.
  */
 static bool akd_bar_axi(AkdState *s, int bar, uint64_t off, uint64_t *axi)
 {
+	int64_t now = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
 	int i;
 
+	if (akd_link_down(s))
+		return false;
 	for (i = 0; i < AKD_ATU_REGIONS; i++) {
 		AkdAtuRegion *r = &s->atu_in[i];
 
-		if (!(r->cr2 & AKD_ATU_CR2_ENABLE) ||
+		if (!(r->cr2 & AKD_ATU_CR2_ENABLE) || now < s->atu_ready[i] ||
 		    !(r->cr2 & AKD_ATU_CR2_BAR_MODE) ||
 		    (r->cr1 & AKD_ATU_CR1_TYPE_MASK) != 0 ||
 		    ((r->cr2 & AKD_ATU_CR2_BAR_MASK) >> AKD_ATU_CR2_BAR_SHIFT) != bar)
@@ -415,7 +438,7 @@ static uint64_t akd_bar_read(AkdState *s, int bar, hwaddr addr, unsigned size)
 		akd_link_charge(s, AKD_CNT_MMIO_READS, 1);
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: BAR%d read at 0x%" HWADDR_PRIx
-			      " before its iATU region is enabled\n", bar, addr);
+			      " before its iATU region decodes\n", bar, addr);
 		return ~0ull >> (64 - size * 8);
 	}
 	if (!akd_is_test(axi))
@@ -460,7 +483,7 @@ static void akd_bar_write(AkdState *s, int bar, hwaddr addr, uint64_t val,
 		akd_link_charge(s, AKD_CNT_MMIO_WRITES, 1);
 		qemu_log_mask(LOG_GUEST_ERROR,
 			      "akd1000: BAR%d write at 0x%" HWADDR_PRIx
-			      " before its iATU region is enabled, dropped\n",
+			      " before its iATU region decodes, dropped\n",
 			      bar, addr);
 		return;
 	}
@@ -552,6 +575,12 @@ static void akd_realize(PCIDevice *pdev, Error **errp)
 			   "from 1M to 2G");
 		return;
 	}
+	if (s->link.iatu_delay_us > AKD_READY_DELAY_MAX_US ||
+	    s->link.link_delay_us > AKD_READY_DELAY_MAX_US) {
+		error_setg(errp, "akd1000: iatu-delay-us and link-delay-us must "
+			   "be at most %u", AKD_READY_DELAY_MAX_US);
+		return;
+	}
 	if (!s->msi_vectors || s->msi_vectors > 32 ||
 	    !is_power_of_2(s->msi_vectors)) {
 		error_setg(errp, "akd1000: msi-vectors must be 1, 2, 4, 8, 16 "
@@ -634,6 +663,7 @@ static void akd_reset(DeviceState *dev)
 
 	memset(s->atu_in, 0, sizeof(s->atu_in));
 	memset(s->atu_out, 0, sizeof(s->atu_out));
+	memset(s->atu_ready, 0, sizeof(s->atu_ready));
 	s->atu_viewport = 0;
 	akd_link_reset(s);
 	akd_edma_reset(s);
@@ -671,7 +701,7 @@ static const VMStateDescription vmstate_akd_atu = {
 
 static const VMStateDescription vmstate_akd = {
 	.name = TYPE_AKD1000,
-	.version_id = 1,
+	.version_id = 2,
 	.minimum_version_id = 1,
 	.post_load = akd_post_load,
 	.fields = (VMStateField[]) {
@@ -682,6 +712,7 @@ static const VMStateDescription vmstate_akd = {
 				     vmstate_akd_atu, AkdAtuRegion),
 		VMSTATE_STRUCT_ARRAY(atu_out, AkdState, AKD_ATU_REGIONS, 1,
 				     vmstate_akd_atu, AkdAtuRegion),
+		VMSTATE_INT64_ARRAY_V(atu_ready, AkdState, AKD_ATU_REGIONS, 2),
 		VMSTATE_STRUCT(edma, AkdState, 1, vmstate_akd_edma, AkdEdma),
 		VMSTATE_STRUCT(npu, AkdState, 1, vmstate_akd_npu, AkdNpu),
 		VMSTATE_STRUCT(link, AkdState, 1, vmstate_akd_link, AkdLink),
@@ -693,6 +724,10 @@ static Property akd_properties[] = {
 	DEFINE_PROP_SIZE("lpddr-size", AkdState, lpddr_size, AKD_LPDDR_DEFAULT),
 	DEFINE_PROP_STRING("timing", AkdState, timing_prop),
 	DEFINE_PROP_UINT32("msi-vectors", AkdState, msi_vectors, 1),
+	DEFINE_PROP_UINT32("iatu-delay-us", AkdState, link.iatu_delay_us,
+			   AKD_IATU_DELAY_DEFAULT_US),
+	DEFINE_PROP_UINT32("link-delay-us", AkdState, link.link_delay_us, 0),
+	DEFINE_PROP_BOOL("model-iface", AkdState, model_iface, true),
 	DEFINE_PROP_END_OF_LIST(),
 };
 
