@@ -83,7 +83,7 @@ def run(m, timeout):
     fails = []
     if os.path.exists(res):
         with open(res) as f:
-            fails = [ln.split(" #")[0][5:] for ln in f if ln.startswith("FAIL")]
+            fails = [ln.rstrip("\n").split(" #")[0][5:] for ln in f if ln.startswith("FAIL")]
     if r.returncode == 0 and not fails:
         return "survived", ""
     why = fails[0] if fails else f"vmrun exit {r.returncode}"
