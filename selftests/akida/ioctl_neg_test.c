@@ -271,9 +271,24 @@ TEST_F(neg, submit_flags)		{ self->s.flags |= 1u << 7; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_pad)			{ self->s.pad = 1; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_batch_zero)		{ self->s.batch = 0; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_batch_huge)		{ self->s.batch = 65536; SUBMIT_EXPECT(-EINVAL); }
+/* One more input than the NPU runs, with buffers large enough for all of them. */
+TEST_F(neg, submit_batch_over_max)
+{
+	static const uint32_t sizes[] = { 1, 1 };
+	struct akida_random_spec spec = { .layers = 1, .sizes = sizes };
+	unsigned int max = self->info.max_batch;
+	struct aj_model m;
+
+	ASSERT_EQ(0, aj_model_init(self->fd, &m, 13, &spec, max + 1));
+	aj_job(&m, &self->s, self->ent, AKIDA_JOB_PROGRAM);
+	SUBMIT_EXPECT(-EINVAL);
+	aj_model_fini(self->fd, &m);
+}
 TEST_F(neg, submit_input_size_zero)	{ self->s.input_size = 0; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_output_size_zero)	{ self->s.output_size = 0; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_force_without_program) {
+	/* With a program already loaded: only the flag check can refuse it. */
+	ASSERT_EQ(0, aj_run(self->fd, &self->m, AKIDA_JOB_PROGRAM, NULL));
 	self->s.flags = AKIDA_JOB_FORCE_LOAD;
 	self->s.program_addr = 0;
 	self->s.program_size = 0;
