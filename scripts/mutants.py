@@ -6,6 +6,8 @@ exact text `old` (its anchor, which must occur exactly once; when the driver
 changes and it no longer does, the mutant is reported `stale`) becomes `new`.
 `tests` are the selftest binaries that should kill it, the smallest subset
 that runs the mutated path; `why` is the plausible bug it stands for.
+`equivalent`, on a mutant that survived, says why no test can kill it (the
+mutated check is repeated elsewhere on every path): it is then not scored.
 Anchors are kept to statements unlikely to be reformatted.
 """
 
@@ -56,7 +58,9 @@ MUTANTS = [
     dict(id="rw-axi-end", file=D + "akida_fops.c",
          old="pos >= AKIDA_AXI_SPACE ||",
          new="pos > AKIDA_AXI_SPACE ||",
-         tests=["rw_basic_test"], why="pread/pwrite at the end of the AXI space accepted"),
+         tests=["rw_basic_test"], why="pread/pwrite at the end of the AXI space accepted",
+         equivalent="pos == 4 GiB still fails the next test (len > 4 GiB - pos) for any "
+                    "len > 0, and len 0 does nothing either way"),
     dict(id="rw-dma-ram", file=D + "akida_fops.c",
          old="if (len && akida_overlaps(pos, len, adev->dma_ram_base, adev->dma_ram_size)) {",
          new="if (len && akida_overlaps(pos, len, adev->dma_ram_base, 0)) {",
@@ -74,7 +78,9 @@ MUTANTS = [
          old="return akida_check_user_range(adev, axi, len);",
          new="return 0;",
          tests=["ioctl_neg_test", "rw_basic_test"],
-         why="the DMA ioctl forgets the reserved-range check of pread/pwrite"),
+         why="the DMA ioctl forgets the reserved-range check of pread/pwrite",
+         equivalent="both callers check first: pread/pwrite call akida_check_user_range(), "
+                    "the DMA ioctl accepts only the file's own allocations"),
     dict(id="rw-axi-shift", file=D + "akida_edma.c",
          old="\tch = akida_chan_get(adev, dir);\n\tif (IS_ERR(ch))\n\t\treturn PTR_ERR(ch);\n\tif (READ_ONCE(akida_dma_pinned))",
          new="\taxi += 0x1000;\n\tch = akida_chan_get(adev, dir);\n\tif (IS_ERR(ch))\n\t\treturn PTR_ERR(ch);\n\tif (READ_ONCE(akida_dma_pinned))",

@@ -12,7 +12,9 @@ that does not build cleanly is reported `unbuilt`, not counted), boot it with
 scripts/vmrun.py and run the mutant's tests as tier vm-6.12 (its inventory
 and skip allowlist apply). Any failure, a hang or a kernel splat kills the
 mutant; a clean run means it survived. A mutant whose anchor is gone or
-ambiguous is `stale`. The score is killed / (killed + survived).
+ambiguous is `stale`. A mutant marked `equivalent` (with the reason no test
+can tell it from the driver) was shown to survive once and is not run again
+nor scored. The score is killed / (killed + survived).
 Results go to out/mutate/results.txt, one line per mutant.
 """
 
@@ -116,6 +118,9 @@ def main():
         st = anchor_state(m)
         if st != "ok":
             verdict, detail = "stale", st
+        elif m.get("equivalent"):
+            # Shown to survive, and why no test can kill it: not run, not scored.
+            verdict, detail = "equiv", m["equivalent"]
         else:
             verdict, detail = run(m, a.timeout)
         count[verdict] = count.get(verdict, 0) + 1
@@ -126,7 +131,8 @@ def main():
     killed, survived = count.get("killed", 0), count.get("survived", 0)
     score = f"{100.0 * killed / (killed + survived):.0f}%" if killed + survived else "n/a"
     summary = (f"mutation score {score}: {killed} killed, {survived} survived, "
-               f"{count.get('stale', 0)} stale, {count.get('unbuilt', 0)} unbuilt "
+               f"{count.get('stale', 0)} stale, {count.get('unbuilt', 0)} unbuilt, "
+               f"{count.get('equiv', 0)} equivalent (not scored) "
                f"of {len(todo)} mutants")
     print(summary)
     out.write(summary + "\n")

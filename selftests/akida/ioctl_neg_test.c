@@ -89,6 +89,24 @@ TEST_F(neg, alloc_align_too_small)	{ ALLOC_EXPECT(-EINVAL, .align = 128); }
 TEST_F(neg, alloc_align_too_large)	{ ALLOC_EXPECT(-EINVAL, .align = 1ull << 31); }
 TEST_F(neg, alloc_no_space)		{ ALLOC_EXPECT(-ENOSPC, .size = self->info.mem_size); }
 
+/* A file holds at most 4096 allocations (Documentation/accel/akida.rst). */
+TEST_F(neg, alloc_too_many)
+{
+	int fd3 = open(self->d.node, O_RDWR);
+	uint64_t addr;
+	int i, ret = 0;
+
+	ASSERT_LE(0, fd3);
+	for (i = 0; i < 4097; i++) {
+		ret = aj_alloc(fd3, 256, 0, &addr);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(4096, i);
+	EXPECT_EQ(-ENOSPC, ret);
+	close(fd3);	/* frees them all */
+}
+
 TEST_F(neg, alloc_bad_pointer)
 {
 	EXPECT_EQ(-EFAULT, AJ_IOCTL(self->fd, AKIDA_IOCTL_MEM_ALLOC, (void *)8));
@@ -173,6 +191,11 @@ TEST_F(neg, dma_entry_size_zero)	{ DMA_EXPECT(-EINVAL, .size = 0); }
 TEST_F(neg, dma_entry_size_huge)	{ DMA_EXPECT(-EINVAL, .size = 1ull << 40,
 						     .user_ptr = 0x10000); }
 TEST_F(neg, dma_past_allocation_end)	{ DMA_EXPECT(-EINVAL, .dev_addr = self->mem + 65536 - 128); }
+/* The exact end of an allocation (a multiple of the 256-byte granule). */
+TEST_F(neg, dma_last_bytes_of_allocation) { DMA_EXPECT(0, .dev_addr = self->mem + 65536 - 16,
+						      .size = 16); }
+TEST_F(neg, dma_one_byte_past_allocation) { DMA_EXPECT(-EINVAL, .dev_addr = self->mem + 65536 - 16,
+						       .size = 17); }
 TEST_F(neg, dma_before_allocation)	{ DMA_EXPECT(-EINVAL, .dev_addr = self->mem - 16); }
 TEST_F(neg, dma_foreign_range)		{ DMA_EXPECT(-EINVAL, .dev_addr = self->mem2); }
 TEST_F(neg, dma_reserved_area)		{ DMA_EXPECT(-EINVAL, .dev_addr = AKT_LPDDR); }
