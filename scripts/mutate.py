@@ -97,7 +97,8 @@ def main():
                                  formatter_class=argparse.RawTextHelpFormatter)
     ap.add_argument("ids", nargs="*", help="mutant ids (default: all)")
     ap.add_argument("--list", action="store_true", help="list the mutants and their anchors")
-    ap.add_argument("--timeout", type=int, default=900, help="seconds per guest run")
+    ap.add_argument("--timeout", type=int, default=300,
+                    help="seconds per guest run (a mutant that hangs longer is killed)")
     a = ap.parse_args()
     ids = {m["id"] for m in MUTANTS}
     if len(ids) != len(MUTANTS):
