@@ -272,6 +272,7 @@ TEST_F(dev, set_clock)
 TEST_F(dev, reset_keeps_device_usable)
 {
 	struct akida_reset r = { 0 };
+	struct akida_clock clk = { 0 };
 	struct akida_stats s0, s1;
 	uint8_t in[512], out[512];
 	struct aj_model m;
@@ -288,12 +289,18 @@ TEST_F(dev, reset_keeps_device_usable)
 	ASSERT_EQ(0, aj_model_init(self->fd, &m, 21, NULL, 2));
 	ASSERT_EQ(0, aj_run(self->fd, &m, AKIDA_JOB_PROGRAM, NULL));
 	EXPECT_NE(0, bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
+	/* A clock mode that the reset must carry over to the device. */
+	clk.mode = AKIDA_CLOCK_ECONOMY;
+	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &clk));
 	ASSERT_EQ(0, aj_stats(self->fd, &s0));
 	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_RESET, &r));
 	ASSERT_EQ(0, aj_stats(self->fd, &s1));
 	EXPECT_EQ(s0.device.resets + 1, s1.device.resets);
 	/* The device really reset: its program is gone. */
 	EXPECT_EQ(0, bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
+	EXPECT_EQ((int64_t)AKIDA_CLOCK_ECONOMY, bar0_rd(&self->d, NPU_CLOCK_MODE));
+	clk.mode = AKIDA_CLOCK_PERFORMANCE;
+	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &clk));
 	/* Memory and its contents survive; DMA works. */
 	ASSERT_EQ(0, aj_dma1(self->fd, AKIDA_DIR_FROM_DEVICE, out, a, sizeof(out)));
 	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
