@@ -19,7 +19,7 @@ export O PREFIX DESTDIR AKIDA_CACHE
 
 USERDIRS := lib tools/akida tools/bench selftests/akida
 
-.PHONY: all module userspace $(USERDIRS) check demo vm bench matrix \
+.PHONY: all module userspace $(USERDIRS) check demo vm bench matrix inventory mutate \
 	install install-module install-userspace dkms-install clean
 
 all: module userspace
@@ -70,3 +70,12 @@ dkms-install:
 clean:
 	@if [ -d "$(KDIR)" ]; then $(MAKE) -C $(KDIR) M=$(CURDIR) clean; fi
 	rm -rf $(O)
+
+# The selftest inventory (selftests/akida/manifest/*.cases) from each binary's
+# -l listing: run after adding, renaming or removing a test, and commit.
+inventory: userspace
+	@scripts/inventory.py
+
+# Mutation testing of the driver (not part of make check: about an hour).
+mutate:
+	@scripts/mutate.py $(MUTANTS)

@@ -4,13 +4,16 @@
 #
 # Each stage is an executable that reports outcomes with result() from
 # scripts/lib.sh. A stage that exits non-zero without reporting a failure is
-# counted as one failure of its own, so nothing can fail silently.
+# counted as one failure of its own, so nothing can fail silently; so is a
+# stage that reports no passing test at all (it ran nothing). The VM tiers
+# judge their own inventory and skips (scripts/vmrun.py --tier).
 #
 # Environment: AKIDA_STAGES="10 20" runs only the stages with those prefixes.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
 start=$(date +%s)
+ran=0
 rm -f "$AKIDA_RESULTS"
 : > "$AKIDA_RESULTS"
 
@@ -22,13 +25,20 @@ for stage in "$AKIDA_TOP"/scripts/check.d/*; do
 	fi
 	echo "==== stage $name ($(($(date +%s) - start)) s) ===="
 	before=$(grep -c '^FAIL' "$AKIDA_RESULTS")
+	lines=$(wc -l < "$AKIDA_RESULTS")
 	"$stage"
 	rc=$?
 	after=$(grep -c '^FAIL' "$AKIDA_RESULTS")
 	if [ $rc -ne 0 ] && [ "$after" = "$before" ]; then
 		result FAIL "stage/$name" "exited $rc"
 	fi
+	# A stage that ran nothing is not a green stage.
+	if ! tail -n +$((lines + 1)) "$AKIDA_RESULTS" | grep -q '^PASS'; then
+		result FAIL "stage/$name" "reported no passing test: it ran nothing"
+	fi
+	ran=$((ran + 1))
 done
+[ "$ran" -gt 0 ] || result FAIL stages "no stage ran (AKIDA_STAGES=${AKIDA_STAGES:-})"
 
 pass=$(grep -c '^PASS' "$AKIDA_RESULTS")
 fail=$(grep -c '^FAIL' "$AKIDA_RESULTS")

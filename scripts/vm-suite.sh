@@ -1,7 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: MIT
-# vm-suite.sh NAME KERNEL [vmrun.py args...]: run the selftest suite in a
-# guest and record each test's outcome as NAME/<binary>/<test>.
+# vm-suite.sh NAME KERNEL [vmrun.py args...]: run the selftest suite of tier
+# NAME in a guest and record each test's outcome as NAME/<binary>/<test>.
+# The tier runs the binaries of selftests/akida/manifest/NAME.cases and fails
+# on a missing or extra case and on any skip not in manifest/NAME.skips.
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -13,7 +15,7 @@ if ! ver=$(akida_resolve_kernel "$kernel"); then
 fi
 log=$AKIDA_OUT/$name.log
 echo "vm-suite: $name on $ver (log $log)"
-"$AKIDA_TOP/scripts/vmrun.py" --kernel "$ver" --suite --quiet --prefix "$name" \
+"$AKIDA_TOP/scripts/vmrun.py" --kernel "$ver" --suite --quiet --prefix "$name" --tier "$name" \
 	--results "$AKIDA_RESULTS" "$@" > "$log" 2>&1
 rc=$?
 # vmrun.py already recorded every outcome; show failures and the totals here.

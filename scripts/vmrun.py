@@ -17,6 +17,8 @@ guest never reported back, 125 when the kernel console shows a splat.
 """
 
 import argparse
+import fnmatch
+import gzip
 import json
 import os
 import re
@@ -55,6 +57,10 @@ BENIGN = re.compile(r"DMA-API: (preallocated \d+ debug entries|debugging enabled
 DONE = "@@AKIDA-DONE"
 TEST_BEGIN = "@@TEST-BEGIN "
 TEST_END = "@@TEST-END "
+SUITE_ERROR = "@@SUITE-ERROR "
+# Taint flags a test guest may gain: O (out-of-tree module) and E (unsigned).
+TAINT_ALLOWED = (1 << 12) | (1 << 13)
+MANIFESTS = os.path.join(TOP, "selftests", "akida", "manifest")
 TAP = re.compile(r"^(not ok|ok) (\d+) ?-? ?(.*?)(?: # (SKIP|TODO|XFAIL|XPASS)\b ?(.*))?$")
 PLAN = re.compile(r"^1\.\.(\d+)")
 
@@ -173,8 +179,20 @@ hostname akida-vm
 ln -sf /proc/self/fd /dev/fd 2>/dev/null
 for t in /dev/ttyS1 /dev/ttyS2; do stty -F $t raw -echo 115200 2>/dev/null; done
 echo 1 > /proc/sys/kernel/panic_on_oops 2>/dev/null
+# Backstops: a short hung-task timeout (the detector's report fails the run),
+# and the taint flags from before our module, compared after the suite.
+echo 30 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
+echo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace 2>/dev/null
+cat /proc/sys/kernel/tainted > /run/akida-taint-boot
+export AKIDA_TEST_GUEST=1
 if [ "${akida_load:-1}" = 1 ]; then
-	modprobe akida_pcie ${akida_params:-} || echo "init: modprobe akida_pcie failed" > /dev/ttyS1
+	modprobe akida_pcie ${akida_params:-}
+	rc=$?
+	echo $rc > /run/akida-modprobe.rc
+	dmesg > /run/akida-boot.dmesg
+	[ $rc = 0 ] || echo "@@MODPROBE-FAILED rc=$rc" > /dev/ttyS1
+	n=$(ls /sys/bus/pci/drivers/akida_pcie 2>/dev/null | grep -c ':')
+	echo "@@AKIDA-BOUND $n" > /dev/ttyS1
 fi
 if [ "${akida_interactive:-0}" = 1 ]; then
 	echo "akida test guest: /akida/bin, /akida/selftests; 'poweroff -f' to leave"
@@ -351,10 +369,17 @@ class HostControl(threading.Thread):
 # ---------------------------------------------------------------- results
 
 def parse_suite(lines, prefix):
-    """Turn the guest's suite output into (status, name, detail, output) tuples."""
+    """Turn the guest's suite output into (status, name, detail, output) tuples.
+
+    A binary must print TAP with a plan and exactly as many results as its
+    plan; a binary that prints no result at all passes only as a whole-binary
+    skip (exit 4), which the tier's allowlist then judges."""
     results = []
     cur, out, plan, seen, failed = None, [], None, 0, False
     for ln in lines:
+        if ln.startswith(SUITE_ERROR):
+            results.append(("FAIL", f"{prefix}/run_suite", ln[len(SUITE_ERROR):].strip(), []))
+            continue
         if ln.startswith(TEST_BEGIN):
             cur, out, plan, seen, failed = ln[len(TEST_BEGIN):].strip(), [], None, 0, False
             continue
@@ -367,16 +392,15 @@ def parse_suite(lines, prefix):
             if seen == 0:
                 if rc == 4:
                     results.append(("SKIP", name, "skipped as a whole", out))
-                elif rc == 0:
-                    results.append(("PASS", name, "", out))
                 else:
                     results.append(("FAIL", name, f"exit {rc}, no TAP results", out))
-            else:
-                if plan is not None and seen < plan:
-                    results.append(("FAIL", f"{name}/incomplete",
-                                    f"{seen} of {plan} results, exit {rc}", out))
-                elif rc not in (0, 4) and not failed:
-                    results.append(("FAIL", f"{name}/exit", f"exit {rc} with no failed test", out))
+            elif plan is None:
+                results.append(("FAIL", f"{name}/plan", f"{seen} results, no TAP plan", out))
+            elif seen != plan:
+                results.append(("FAIL", f"{name}/incomplete",
+                                f"{seen} of {plan} results, exit {rc}", out))
+            elif rc not in (0, 4) and not failed:
+                results.append(("FAIL", f"{name}/exit", f"exit {rc} with no failed test", out))
             cur = None
             continue
         out.append(ln)
@@ -401,6 +425,76 @@ def parse_suite(lines, prefix):
     return results
 
 
+def load_manifest(tier):
+    """[(binary, case)] from selftests/akida/manifest/TIER.cases (make inventory)."""
+    path = os.path.join(MANIFESTS, f"{tier}.cases")
+    try:
+        with open(path) as f:
+            rows = [ln.rstrip("\n").split("\t") for ln in f
+                    if ln.strip() and not ln.startswith("#")]
+    except OSError:
+        die(f"no manifest {path} (tiers are listed in scripts/inventory.py)")
+    for r in rows:
+        if len(r) != 2:
+            die(f"{path}: bad line {r!r}")
+    return [tuple(r) for r in rows]
+
+
+def load_skips(tier):
+    """[(pattern, reason)] from manifest/TIER.skips: "binary/case  reason"."""
+    path = os.path.join(MANIFESTS, f"{tier}.skips")
+    allow = []
+    try:
+        with open(path) as f:
+            for ln in f:
+                ln = ln.strip()
+                if not ln or ln.startswith("#"):
+                    continue
+                pat, _, reason = ln.partition(" ")
+                if not reason.strip():
+                    die(f"{path}: every allowed skip needs a reason: {ln!r}")
+                allow.append((pat, reason.strip()))
+    except FileNotFoundError:
+        pass
+    return allow
+
+
+def judge_inventory(results, prefix, expected, ran):
+    """Fail every case of the manifest that did not report, and every case
+    that reported without being in it."""
+    want = {f"{prefix}/{b}/{c}" for b, c in expected if b in ran}
+    whole = {f"{prefix}/{b}" for b in ran}
+    got = {r[1] for r in results if r[0] in ("PASS", "FAIL", "SKIP")}
+    reported_whole = {r[1] for r in results if r[1] in whole}
+    out = []
+    for name in sorted(want - got):
+        if name.rsplit("/", 1)[0] in reported_whole:
+            continue  # judged as a whole: a skip (allowlist) or a failure
+        out.append(("FAIL", name, "in the manifest but never reported (missing or renamed)", []))
+    for name in sorted(got - want - whole):
+        tail = name[len(prefix) + 1:]
+        if "/" in tail and tail.split("/")[1] not in ("incomplete", "exit", "plan") and \
+                tail.split("/")[0] in ran:
+            out.append(("FAIL", name, "reported but not in the manifest (make inventory)", []))
+    return out
+
+
+def judge_skips(results, prefix, allow, tier):
+    """Keep a SKIP only when the tier's allowlist names it; any other skip
+    fails. Returns the new results and the allowlist lines that matched nothing."""
+    used, new = set(), []
+    for st, name, detail, out in results:
+        if st == "SKIP":
+            short = name[len(prefix) + 1:]
+            hit = next((p for p, _ in allow if fnmatch.fnmatchcase(short, p)), None)
+            if hit is None:
+                st, detail = "FAIL", f"skipped, not on the {tier} allowlist: {detail}"
+            else:
+                used.add(hit)
+        new.append((st, name, detail, out))
+    return new, [p for p, _ in allow if p not in used]
+
+
 def splats(console):
     bad = []
     for ln in console:
@@ -408,6 +502,48 @@ def splats(console):
         if SPLAT.search(body) and not BENIGN.search(body):
             bad.append(ln)
     return bad
+
+
+def judge_guest(lines, prefix, a):
+    """The backstops the guest reports: module load, binding, taint."""
+    res = []
+    for ln in lines:
+        if ln.startswith("@@MODPROBE-FAILED"):
+            res.append(("FAIL", f"{prefix}/modprobe", f"modprobe akida_pcie: {ln.split()[-1]}", []))
+    bound = [ln.split()[1] for ln in lines if ln.startswith("@@AKIDA-BOUND ")]
+    if not a.no_module and not a.no_device:
+        if not bound or bound[0] != "1":
+            res.append(("FAIL", f"{prefix}/probe",
+                        f"{bound[0] if bound else 'no'} device(s) bound to akida_pcie after "
+                        "modprobe", []))
+        else:
+            res.append(("PASS", f"{prefix}/probe", "", []))
+    taint = [ln for ln in lines if ln.startswith("@@TAINT ")]
+    m = re.match(r"@@TAINT boot=(\d+) now=(\d+)", taint[-1]) if taint else None
+    if not m:
+        res.append(("FAIL", f"{prefix}/taint", "the guest did not report its taint flags", []))
+    else:
+        boot, now = int(m.group(1)), int(m.group(2))
+        new = now & ~boot & ~TAINT_ALLOWED
+        if new:
+            res.append(("FAIL", f"{prefix}/taint",
+                        f"kernel tainted during the run: {boot:#x} -> {now:#x} "
+                        f"(new bits {new:#x})", []))
+        else:
+            res.append(("PASS", f"{prefix}/taint", f"{boot:#x} -> {now:#x}", []))
+    return res
+
+
+def archive_logs(prefix, work, paths):
+    """Keep every run's console and output, compressed, under out/logs/vm/."""
+    dst = os.path.join(OUT, "logs", "vm", f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}")
+    os.makedirs(dst, exist_ok=True)
+    for p in paths:
+        if os.path.exists(p):
+            with open(p, "rb") as src, gzip.open(os.path.join(dst, os.path.basename(p) + ".gz"),
+                                                 "wb") as out:
+                shutil.copyfileobj(src, out)
+    log(f"logs kept in {dst}")
 
 
 # ---------------------------------------------------------------- main
@@ -453,6 +589,9 @@ def main():
     ap.add_argument("--run", help="shell command to run in the guest")
     ap.add_argument("--suite", action="store_true", help="run the selftest suite, parse TAP")
     ap.add_argument("--suite-args", default="", help="arguments to run_suite.sh (test names)")
+    ap.add_argument("--tier", help="judge --suite against selftests/akida/manifest/TIER.cases\n"
+                    "and TIER.skips: missing/extra cases and unlisted skips fail;\n"
+                    "without --suite-args, runs the tier's binaries (smoke_test first)")
     ap.add_argument("--before", default="", help="shell command run in the guest before --suite")
     ap.add_argument("--after", default="", help="shell command run in the guest after --suite")
     ap.add_argument("--prefix", help="name prefix for --suite results (default vm-<kernel>)")
@@ -489,12 +628,23 @@ def main():
         print(res.stdout[-4000:], file=sys.stderr)
         die("make userspace failed")
 
+    expected, allow, ran = None, [], []
     if a.suite:
-        script = f"sh /akida/bin/run_suite.sh {a.suite_args}\n"
+        expected = load_manifest(a.tier) if a.tier else None
+        allow = load_skips(a.tier) if a.tier else []
+        ran = a.suite_args.split()
+        if not ran:
+            if expected is not None:
+                ran = sorted({b for b, _ in expected}, key=lambda b: (b != "smoke_test", b))
+            else:
+                ran = sorted(n for n in os.listdir(os.path.join(BUILD, "selftests/akida"))
+                             if n.endswith("_test"))
+        script = f"sh /akida/bin/run_suite.sh {' '.join(ran)}\n"
         if a.before:
             script = a.before + "\n" + script
         if a.after:
             script += a.after + "\n"
+        script += 'echo "@@TAINT boot=$(cat /run/akida-taint-boot) now=$(cat /proc/sys/kernel/tainted)"\n'
     elif a.run:
         script = a.run + "\n"
     else:
@@ -606,6 +756,12 @@ def main():
     results = []
     if a.suite:
         results = parse_suite(lines, prefix)
+        if expected is not None:
+            results += judge_inventory(results, prefix, expected, set(ran))
+            results, unused = judge_skips(results, prefix, allow, a.tier)
+            for pat in unused:
+                log(f"note: {a.tier} allows a skip of {pat} that did not happen")
+        results += judge_guest(lines, prefix, a)
     bad = splats(console)
     if timed_out or rc is None:
         why = f"no report within {a.timeout} s" if timed_out else \
@@ -634,6 +790,7 @@ def main():
         np = sum(1 for r in results if r[0] == "PASS")
         ns = sum(1 for r in results if r[0] == "SKIP")
         print(f"{prefix}: {np} passed, {len(failed)} failed, {ns} skipped", flush=True)
+    archive_logs(prefix, work, (console_log, out_log))
     if not a.keep and not failed and rc == 0:
         shutil.rmtree(work, ignore_errors=True)
     if timed_out or rc is None:

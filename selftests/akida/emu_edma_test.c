@@ -32,7 +32,7 @@ FIXTURE_SETUP(edma)
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (emu_find(&self->d))
-		SKIP(return, "no emulated AKD1000 (1e7c:bca1)");
+		ABSENT(return, "no emulated AKD1000 (1e7c:bca1)");
 	if (emu_iommu_on(&self->d))
 		SKIP(return, "an IOMMU translates DMA; these tests need physical addresses");
 	ASSERT_EQ(0, emu_open(&self->d));

@@ -207,7 +207,7 @@ FIXTURE_SETUP(npu)
 	if (geteuid())
 		SKIP(return, "needs root");
 	if (emu_find(&self->d))
-		SKIP(return, "no emulated AKD1000 (1e7c:bca1)");
+		ABSENT(return, "no emulated AKD1000 (1e7c:bca1)");
 	ASSERT_EQ(0, emu_open(&self->d));
 	emu_atu_default(&self->d);
 	self->timing = emu_tw_r(&self->d, AKIDA_EMU_TIMING);

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "akida_emu_regs.h"
+#include "guest.h"
 
 #define EMU_VENDOR		0x1e7c
 #define EMU_DEVICE		0xbca1

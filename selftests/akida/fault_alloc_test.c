@@ -109,6 +109,7 @@ TEST_F_TIMEOUT(fault, probe, 280)
 	ASSERT_GE(MAX_STEPS, step) TH_LOG("probe never completed");
 	TH_LOG("probe: %d allocations failed in turn (%d absorbed), errnos %#llx",
 	       injected, tolerated, (unsigned long long)errnos);
+	ASSERT_LT(0, injected) TH_LOG("probe: no allocation failure was injected");
 	ASSERT_TRUE(is_bound(self->c.bdf));
 	/* devtmpfs recreates the node; the device must work again. */
 	ASSERT_EQ(0, dev_path(self->c.dev, sizeof(self->c.dev)));
@@ -139,6 +140,7 @@ TEST_F_TIMEOUT(fault, open, 120)
 	}
 	ASSERT_GE(MAX_STEPS, step) TH_LOG("open never completed");
 	TH_LOG("open: %d allocations failed in turn", injected);
+	ASSERT_LT(0, injected) TH_LOG("open: no allocation failure was injected");
 	ASSERT_EQ(0, round_trip(self->c.dev, AXI_SRAM, 64));
 }
 
@@ -162,6 +164,12 @@ FIXTURE_VARIANT(xfer)
 {
 	unsigned long axi;
 	size_t len;
+	/*
+	 * dma_pinned=1: pin the user pages and map them (allocations per
+	 * transfer). Otherwise the transfer goes through the bounce buffers
+	 * allocated at probe, and nothing is allocated to fail.
+	 */
+	bool pinned;
 };
 
 FIXTURE_VARIANT_ADD(xfer, sram_4b)
@@ -188,6 +196,22 @@ FIXTURE_VARIANT_ADD(xfer, lpddr_1m_unaligned)
 	.len = 1024 * 1024 - 5,
 };
 
+FIXTURE_VARIANT_ADD(xfer, lpddr_256k_pinned)
+{
+	.axi = AXI_LPDDR,
+	.len = 256 * 1024,
+	.pinned = true,
+};
+
+FIXTURE_VARIANT_ADD(xfer, lpddr_1m_unaligned_pinned)
+{
+	.axi = AXI_LPDDR + 0x40001,
+	.len = 1024 * 1024 - 5,
+	.pinned = true,
+};
+
+#define DMA_PINNED "/sys/module/akida_pcie/parameters/dma_pinned"
+
 static void fill(unsigned char *buf, size_t len, unsigned int seed)
 {
 	size_t i;
@@ -209,6 +233,7 @@ TEST_F_TIMEOUT(xfer, transfers, 280)
 	fill(out, variant->len, 0x5a);
 	/* Touch the buffers so that no page fault allocates inside a step. */
 	memset(in, 0, variant->len);
+	ASSERT_EQ(0, write_str(DMA_PINNED, variant->pinned ? "1" : "0"));
 	fd = open(self->c.dev, O_RDWR);
 	ASSERT_LE(0, fd) TH_LOG("open %s: %s", self->c.dev, strerror(errno));
 
@@ -252,6 +277,14 @@ TEST_F_TIMEOUT(xfer, transfers, 280)
 	ASSERT_EQ(0, memcmp(in, out, variant->len));
 	TH_LOG("%zu bytes at %#lx: %d pwrite and %d pread allocations failed in turn",
 	       variant->len, variant->axi, injected[0], injected[1]);
+	write_str(DMA_PINNED, "0");
+	if (variant->pinned) {
+		EXPECT_LT(0, injected[0]) TH_LOG("pinned pwrite: nothing injected");
+		EXPECT_LT(0, injected[1]) TH_LOG("pinned pread: nothing injected");
+	} else {
+		/* The bounce path must not start allocating per transfer. */
+		EXPECT_EQ(0, injected[0] + injected[1]);
+	}
 	close(fd);
 	free(out);
 	free(in);

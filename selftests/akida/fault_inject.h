@@ -25,6 +25,8 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include "guest.h"
+
 #define DEBUGFS		"/sys/kernel/debug"
 #define DRV_DIR		"/sys/bus/pci/drivers/akida_pcie"
 #define FAIL_NTH	"/proc/thread-self/fail-nth"
@@ -233,11 +235,14 @@ static inline bool disarm(void)
 	return atoi(val) == 0;
 }
 
-/* Errors an allocation failure may honestly surface as. */
+/*
+ * The error an allocation failure may honestly surface as: -ENOMEM. EIO,
+ * EAGAIN or EINTR would tell a caller to blame the device or to retry
+ * something that did not fail for those reasons.
+ */
 static inline bool clean_errno(int err)
 {
-	return err == ENOMEM || err == EIO || err == EAGAIN || err == ENOBUFS ||
-	       err == EINTR;
+	return err == ENOMEM;
 }
 
 /* What every test here needs: the device, and the fault attributes armed. */

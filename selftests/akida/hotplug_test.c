@@ -74,7 +74,7 @@ TEST_F_TIMEOUT(hp, unplug_with_transfers_in_flight, 120)
 	if (access(HOSTCTL, X_OK))
 		SKIP(return, "not in the test guest (no akida-hostctl)");
 	if (akt_find(&d))
-		SKIP(return, "no /dev/akidaN");
+		ABSENT(return, "no /dev/akidaN");
 
 	fd = open(d.node, O_RDWR);
 	ASSERT_LE(0, fd);

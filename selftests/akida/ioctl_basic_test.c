@@ -19,7 +19,7 @@ FIXTURE_SETUP(dev)
 {
 	self->fd = aj_open(&self->d, O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	ASSERT_EQ(0, aj_info(self->fd, &self->info));
 }
 
@@ -221,42 +221,96 @@ TEST_F(dev, memory_freed_on_close)
 	EXPECT_EQ(s0.device.open_files, s1.device.open_files);
 }
 
+/* NPU registers read from the device itself (HARDWARE.md section 4). */
+#define NPU_STATUS		0x0008
+#define  NPU_STATUS_MODEL_LOADED	(1u << 3)
+#define NPU_CLOCK_MODE		0x0014
+
+/* One BAR0 register through sysfs resource0 (root), or -1. */
+static int64_t bar0_rd(const struct akt_dev *d, uint32_t off)
+{
+	char path[PATH_MAX + 16];
+	volatile uint32_t *bar;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint32_t v;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/resource0", d->pci);
+	fd = open(path, O_RDONLY | O_SYNC);
+	if (fd < 0)
+		return -1;
+	bar = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return -1;
+	v = bar[off / 4];
+	munmap((void *)bar, pg);
+	return v;
+}
+
 TEST_F(dev, set_clock)
 {
 	struct akida_clock c = { 0 };
 	struct akida_info i;
 	uint32_t mode;
 
+	if (bar0_rd(&self->d, NPU_CLOCK_MODE) < 0)
+		ABSENT(return, "cannot read BAR0 through resource0 (needs root)");
 	for (mode = AKIDA_CLOCK_PERFORMANCE; mode <= AKIDA_CLOCK_LOW_POWER; mode++) {
 		c.mode = mode;
 		ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &c));
 		ASSERT_EQ(0, aj_info(self->fd, &i));
 		EXPECT_EQ(mode, i.clock_mode);
+		/* The device's own register, not the driver's cache. */
+		EXPECT_EQ((int64_t)mode, bar0_rd(&self->d, NPU_CLOCK_MODE));
 	}
 	c.mode = AKIDA_CLOCK_PERFORMANCE;
 	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &c));
+	EXPECT_EQ((int64_t)AKIDA_CLOCK_PERFORMANCE, bar0_rd(&self->d, NPU_CLOCK_MODE));
 }
 
 TEST_F(dev, reset_keeps_device_usable)
 {
 	struct akida_reset r = { 0 };
+	struct akida_clock clk = { 0 };
 	struct akida_stats s0, s1;
 	uint8_t in[512], out[512];
+	struct aj_model m;
 	uint64_t a;
 
 	if (geteuid())
 		SKIP(return, "needs root (CAP_SYS_ADMIN)");
+	if (bar0_rd(&self->d, NPU_STATUS) < 0)
+		ABSENT(return, "cannot read BAR0 through resource0");
 	ASSERT_EQ(0, aj_alloc(self->fd, sizeof(in), 0, &a));
 	akt_fill(in, sizeof(in), 3);
 	ASSERT_EQ(0, aj_dma1(self->fd, AKIDA_DIR_TO_DEVICE, in, a, sizeof(in)));
+	/* A program in the NPU before the reset. */
+	ASSERT_EQ(0, aj_model_init(self->fd, &m, 21, NULL, 2));
+	ASSERT_EQ(0, aj_run(self->fd, &m, AKIDA_JOB_PROGRAM, NULL));
+	EXPECT_NE(0, bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
+	/* A clock mode that the reset must carry over to the device. */
+	clk.mode = AKIDA_CLOCK_ECONOMY;
+	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &clk));
 	ASSERT_EQ(0, aj_stats(self->fd, &s0));
 	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_RESET, &r));
 	ASSERT_EQ(0, aj_stats(self->fd, &s1));
 	EXPECT_EQ(s0.device.resets + 1, s1.device.resets);
+	/* The device really reset: its program is gone. */
+	EXPECT_EQ(0, bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
+	EXPECT_EQ((int64_t)AKIDA_CLOCK_ECONOMY, bar0_rd(&self->d, NPU_CLOCK_MODE));
+	clk.mode = AKIDA_CLOCK_PERFORMANCE;
+	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &clk));
 	/* Memory and its contents survive; DMA works. */
 	ASSERT_EQ(0, aj_dma1(self->fd, AKIDA_DIR_FROM_DEVICE, out, a, sizeof(out)));
 	EXPECT_EQ(0, memcmp(in, out, sizeof(in)));
 	EXPECT_EQ(0, aj_free(self->fd, a));
+	/* The same job again: the driver must load the program again. */
+	ASSERT_EQ(0, aj_run(self->fd, &m, AKIDA_JOB_PROGRAM, NULL));
+	EXPECT_EQ(0, aj_model_check(&m));
+	ASSERT_EQ(0, aj_stats(self->fd, &s1));
+	EXPECT_EQ(s0.device.program_loads + 1, s1.device.program_loads);
+	aj_model_fini(self->fd, &m);
 }
 
 TEST_F(dev, unknown_ioctl_enotty)

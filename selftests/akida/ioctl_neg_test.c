@@ -31,7 +31,7 @@ FIXTURE_SETUP(neg)
 	self->fd = aj_open(&self->d, O_RDWR);
 	self->fd2 = -1;
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	ASSERT_EQ(0, aj_info(self->fd, &self->info));
 	ASSERT_EQ(0, aj_alloc(self->fd, 65536, 0, &self->mem));
 	self->fd2 = open(self->d.node, O_RDWR);
@@ -89,6 +89,24 @@ TEST_F(neg, alloc_align_too_small)	{ ALLOC_EXPECT(-EINVAL, .align = 128); }
 TEST_F(neg, alloc_align_too_large)	{ ALLOC_EXPECT(-EINVAL, .align = 1ull << 31); }
 TEST_F(neg, alloc_no_space)		{ ALLOC_EXPECT(-ENOSPC, .size = self->info.mem_size); }
 
+/* A file holds at most 4096 allocations (Documentation/accel/akida.rst). */
+TEST_F(neg, alloc_too_many)
+{
+	int fd3 = open(self->d.node, O_RDWR);
+	uint64_t addr;
+	int i, ret = 0;
+
+	ASSERT_LE(0, fd3);
+	for (i = 0; i < 4097; i++) {
+		ret = aj_alloc(fd3, 256, 0, &addr);
+		if (ret)
+			break;
+	}
+	EXPECT_EQ(4096, i);
+	EXPECT_EQ(-ENOSPC, ret);
+	close(fd3);	/* frees them all */
+}
+
 TEST_F(neg, alloc_bad_pointer)
 {
 	EXPECT_EQ(-EFAULT, AJ_IOCTL(self->fd, AKIDA_IOCTL_MEM_ALLOC, (void *)8));
@@ -130,19 +148,23 @@ TEST_F(neg, free_foreign)
 TEST_F(neg, free_busy)
 {
 	struct akida_job_wait w;
+	struct akt_emu emu;
 	uint64_t id;
 	int ret;
 
-	/* A long batch keeps the allocation in use for a while. */
-	aj_model_fini(self->fd, &self->m);
-	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 12, NULL, 4096));
-	aj_job(&self->m, &self->s, self->ent, AKIDA_JOB_PROGRAM);
+	/*
+	 * The emulator holds the job's next NPU command for 2 s: the job is
+	 * certainly in flight when MEM_FREE comes, on any host speed.
+	 */
+	if (akt_emu_open(&self->d, &emu))
+		ABSENT(return, "no emulator test window");
+	akt_emu_wr(&emu, AKIDA_EMU_FAULT_NPU_DELAY_US, 2000000);
 	ASSERT_EQ(0, aj_submit(self->fd, &self->s, &id));
 	ret = aj_free(self->fd, self->m.base);
 	ASSERT_EQ(0, aj_wait(self->fd, id, 60000, &w));
+	akt_emu_wr(&emu, AKIDA_EMU_FAULT_NPU_DELAY_US, 0);
+	akt_emu_close(&emu);
 	EXPECT_EQ(0, w.status);
-	if (ret == 0)
-		SKIP(return, "the job completed before the free");
 	EXPECT_EQ(-EBUSY, ret);
 }
 
@@ -169,6 +191,11 @@ TEST_F(neg, dma_entry_size_zero)	{ DMA_EXPECT(-EINVAL, .size = 0); }
 TEST_F(neg, dma_entry_size_huge)	{ DMA_EXPECT(-EINVAL, .size = 1ull << 40,
 						     .user_ptr = 0x10000); }
 TEST_F(neg, dma_past_allocation_end)	{ DMA_EXPECT(-EINVAL, .dev_addr = self->mem + 65536 - 128); }
+/* The exact end of an allocation (a multiple of the 256-byte granule). */
+TEST_F(neg, dma_last_bytes_of_allocation) { DMA_EXPECT(0, .dev_addr = self->mem + 65536 - 16,
+						      .size = 16); }
+TEST_F(neg, dma_one_byte_past_allocation) { DMA_EXPECT(-EINVAL, .dev_addr = self->mem + 65536 - 16,
+						       .size = 17); }
 TEST_F(neg, dma_before_allocation)	{ DMA_EXPECT(-EINVAL, .dev_addr = self->mem - 16); }
 TEST_F(neg, dma_foreign_range)		{ DMA_EXPECT(-EINVAL, .dev_addr = self->mem2); }
 TEST_F(neg, dma_reserved_area)		{ DMA_EXPECT(-EINVAL, .dev_addr = AKT_LPDDR); }
@@ -267,9 +294,24 @@ TEST_F(neg, submit_flags)		{ self->s.flags |= 1u << 7; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_pad)			{ self->s.pad = 1; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_batch_zero)		{ self->s.batch = 0; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_batch_huge)		{ self->s.batch = 65536; SUBMIT_EXPECT(-EINVAL); }
+/* One more input than the NPU runs, with buffers large enough for all of them. */
+TEST_F(neg, submit_batch_over_max)
+{
+	static const uint32_t sizes[] = { 1, 1 };
+	struct akida_random_spec spec = { .layers = 1, .sizes = sizes };
+	unsigned int max = self->info.max_batch;
+	struct aj_model m;
+
+	ASSERT_EQ(0, aj_model_init(self->fd, &m, 13, &spec, max + 1));
+	aj_job(&m, &self->s, self->ent, AKIDA_JOB_PROGRAM);
+	SUBMIT_EXPECT(-EINVAL);
+	aj_model_fini(self->fd, &m);
+}
 TEST_F(neg, submit_input_size_zero)	{ self->s.input_size = 0; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_output_size_zero)	{ self->s.output_size = 0; SUBMIT_EXPECT(-EINVAL); }
 TEST_F(neg, submit_force_without_program) {
+	/* With a program already loaded: only the flag check can refuse it. */
+	ASSERT_EQ(0, aj_run(self->fd, &self->m, AKIDA_JOB_PROGRAM, NULL));
 	self->s.flags = AKIDA_JOB_FORCE_LOAD;
 	self->s.program_addr = 0;
 	self->s.program_size = 0;

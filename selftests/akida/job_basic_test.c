@@ -22,7 +22,7 @@ FIXTURE_SETUP(job)
 {
 	self->fd = aj_open(&self->d, O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	ASSERT_EQ(0, aj_info(self->fd, &self->info));
 	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 1, NULL, 1));
 }
@@ -305,6 +305,34 @@ TEST_F(job, weight_update)
 	aj_free(self->fd, waddr);
 }
 
+/*
+ * Weights for the layer one past the last: the driver leaves a missing layer
+ * to the NPU, which fails the job at the weight step with its own error code
+ * (it must not be mistaken for a malformed image, -EINVAL).
+ */
+TEST_F(job, weight_update_of_missing_layer_fails)
+{
+	unsigned int n = akida_program_layer_count(self->m.prog);
+	struct akida_dma_entry ent[2];
+	struct akida_job_submit s;
+	struct akida_job_wait w;
+	uint64_t id;
+
+	ASSERT_LT(0U, n);
+	aj_job(&self->m, &s, ent, AKIDA_JOB_PROGRAM | AKIDA_JOB_WEIGHTS);
+	s.weight_addr = self->m.prog_addr;
+	s.weight_size = 64;
+	s.weight_layer = n;
+	ASSERT_EQ(0, aj_submit(self->fd, &s, &id));
+	ASSERT_EQ(0, aj_wait(self->fd, id, 30000, &w));
+	EXPECT_EQ(-EIO, w.status);
+	EXPECT_EQ(AKIDA_STEP_WEIGHTS, w.failed_step);
+	EXPECT_NE(0U, w.npu_error);
+	/* The device still runs the program. */
+	ASSERT_EQ(0, aj_run(self->fd, &self->m, AKIDA_JOB_PROGRAM, NULL));
+	EXPECT_EQ(0, aj_model_check(&self->m));
+}
+
 TEST_F(job, bad_program_fails_at_program_step)
 {
 	struct akida_job_wait w;
@@ -445,9 +473,9 @@ FIXTURE_SETUP(fault)
 	self->emu_ok = false;
 	self->fd = aj_open(&self->d, O_RDWR);
 	if (self->fd < 0)
-		SKIP(return, "no /dev/akidaN bound to akida_pcie");
+		ABSENT(return, "no /dev/akidaN bound to akida_pcie");
 	if (akt_emu_open(&self->d, &self->emu))
-		SKIP(return, "no emulator test window (needs root and the emulator)");
+		ABSENT(return, "no emulator test window (needs root and the emulator)");
 	self->emu_ok = true;
 	akt_emu_wr(&self->emu, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_CLEAR_FAULTS);
 	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 3, NULL, 4));

@@ -140,11 +140,11 @@ FIXTURE_SETUP(fault)
 	self->bound = 0;
 	memset(&self->emu, 0, sizeof(self->emu));
 	if (lib_first_device(&self->info, &why))
-		SKIP(return, "%s", why);
+		ABSENT(return, "%s", why);
 	if (geteuid() != 0)
 		SKIP(return, "needs root for the emulator's test-control window");
 	if (emu_open(self->info.bdf, &self->emu))
-		SKIP(return, "no emulator test-control window (real hardware?)");
+		ABSENT(return, "no emulator test-control window (real hardware?)");
 	self->have_emu = 1;
 	emu_set(&self->emu, AKIDA_EMU_CTRL, AKIDA_EMU_CTRL_CLEAR_FAULTS);
 }
@@ -168,7 +168,7 @@ TEST_F(fault, kernel_backend)
 	struct akida_device *dev;
 
 	if (strcmp(self->info.driver, "akida_pcie"))
-		SKIP(return, "akida_pcie is not bound");
+		ABSENT(return, "akida_pcie is not bound");
 	ASSERT_EQ(0, akida_open(self->info.bdf, AKIDA_BACKEND_KERNEL, &dev))
 		TH_LOG("%s", akida_error_message());
 	fault_checks(_metadata, dev, &self->emu, 0);

@@ -20,9 +20,9 @@ FIXTURE_SETUP(kdev)
 
 	self->dev = NULL;
 	if (lib_first_device(&self->info, &why))
-		SKIP(return, "%s", why);
+		ABSENT(return, "%s", why);
 	if (strcmp(self->info.driver, "akida_pcie") || !self->info.devnode[0])
-		SKIP(return, "akida_pcie is not bound to %s", self->info.bdf);
+		ABSENT(return, "akida_pcie is not bound to %s", self->info.bdf);
 	ASSERT_EQ(0, akida_open(self->info.bdf, AKIDA_BACKEND_KERNEL, &self->dev))
 		TH_LOG("%s", akida_error_message());
 }
@@ -83,15 +83,19 @@ TEST_F(kdev, inference_matches_golden)
 
 TEST_F(kdev, batch_larger_than_device_batch)
 {
-	struct akida_random_spec s3 = { 1, lib_s3, lib_w3, lib_a3 };
+	/*
+	 * One byte in, one byte out: even twice the device's largest batch
+	 * (65535 inputs on the emulator) is little data and little compute,
+	 * so the library's split into device batches runs everywhere.
+	 */
+	static const uint32_t sizes[] = { 1, 1 };
+	static const uint8_t wbits[] = { 8 }, abits[] = { 8 };
+	struct akida_random_spec tiny = { 1, sizes, wbits, abits };
 	unsigned int max = akida_device_caps(self->dev)->max_batch;
 	unsigned int b = max * 2 + 3;
 
-	/* going past a large limit takes too long under TCG */
-	if (max > 1024)
-		SKIP(return, "the device takes batches of %u inputs: too many to exceed here", max);
-
-	EXPECT_EQ(0, lib_golden_run(self->dev, 4, &s3, b, 0)) TH_LOG("%s", akida_error_message());
+	ASSERT_LT(0U, max);
+	EXPECT_EQ(0, lib_golden_run(self->dev, 4, &tiny, b, 0)) TH_LOG("%s", akida_error_message());
 }
 
 TEST_F(kdev, weight_update_without_reload)

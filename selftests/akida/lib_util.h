@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "akida.h"
+#include "guest.h"
 
 /* First Akida device, or -1 with *why set. */
 static inline int lib_first_device(struct akida_device_info *d, const char **why)

@@ -31,16 +31,23 @@ for t in $tests; do
 		[ $rc -eq 0 ] && rc=1
 	fi
 	echo "@@TEST-END $t rc=$rc"
-	# A test must leave the device bound to the driver for the next one.
-	if [ -d /sys/module/akida_pcie ] && ls /sys/bus/pci/drivers/akida_pcie 2>/dev/null | grep -q ':'; then
-		:
-	elif [ -d /sys/module/akida_pcie ]; then
+	# A test must leave the device bound to the driver for the next one; a
+	# test that does not, or a rebind that fails, fails the suite
+	# (scripts/vmrun.py turns @@SUITE-ERROR lines into failures).
+	bound() { ls /sys/bus/pci/drivers/akida_pcie 2>/dev/null | grep -q ':'; }
+	if [ ! -d /sys/module/akida_pcie ]; then
+		echo "run_suite: $t left akida_pcie unloaded; loading it" >&2
+		modprobe akida_pcie ${akida_params:-} ||
+			echo "@@SUITE-ERROR modprobe akida_pcie after $t failed"
+	elif ! bound; then
 		echo "run_suite: $t left the device unbound; rebinding" >&2
 		for d in /sys/bus/pci/devices/*; do
 			[ "$(cat $d/vendor)" = 0x1e7c ] || continue
 			[ -e $d/driver ] && echo "${d##*/}" > $d/driver/unbind
-			echo "${d##*/}" > /sys/bus/pci/drivers/akida_pcie/bind 2>/dev/null
+			echo "${d##*/}" > /sys/bus/pci/drivers/akida_pcie/bind ||
+				echo "@@SUITE-ERROR rebinding ${d##*/} after $t failed"
 		done
 	fi
+	bound || echo "@@SUITE-ERROR no device bound to akida_pcie after $t"
 done
 exit 0

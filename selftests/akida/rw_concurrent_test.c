@@ -84,7 +84,7 @@ FIXTURE_SETUP(conc)
 {
 	self->pinned = -1;
 	if (akt_find(&self->d))
-		SKIP(return, "no /dev/akidaN");
+		ABSENT(return, "no /dev/akidaN");
 	self->pinned = akt_param("dma_pinned");
 	ASSERT_EQ(0, akt_set_param("dma_pinned", variant->pinned));
 }

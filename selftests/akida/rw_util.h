@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "akida_emu_regs.h"
+#include "guest.h"
 
 #define AKT_LPDDR		0x20000000ULL
 #define AKT_RESERVED		0x100ULL	/* default reserved DMA RAM */
