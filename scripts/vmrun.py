@@ -267,15 +267,27 @@ def build_initramfs(ver, kdir, module, run_script, workdir):
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy(lib, dst)
         # Keep /lib64 -> the loader resolvable (ld-linux-x86-64.so.2).
+    # The same inputs give the same bytes: sorted names, one fixed time,
+    # renumbered inodes, no gzip time stamp. The kernel unpacks the image at
+    # boot, so under --icount a different image is a different boot.
+    names = []
+    for d, dirs, files in os.walk(root):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            os.utime(p, (0, 0), follow_symlinks=False)
+            names.append(os.path.relpath(p, root))
+    os.utime(root, (0, 0))
+    listing = b"".join(n.encode() + b"\0" for n in ["."] + sorted(names))
     img = os.path.join(workdir, "initramfs.cpio.gz")
     with open(img, "wb") as out:
-        find = subprocess.Popen(["find", ".", "-print0"], cwd=root, stdout=subprocess.PIPE)
-        cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
-                                stdin=find.stdout, stdout=subprocess.PIPE)
-        gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=out)
-        find.stdout.close()
+        cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet", "--reproducible",
+                                 "--owner=0:0"], cwd=root, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+        gz = subprocess.Popen(["gzip", "-1", "-n"], stdin=cpio.stdout, stdout=out)
         cpio.stdout.close()
-        if gz.wait() or cpio.wait() or find.wait():
+        cpio.stdin.write(listing)
+        cpio.stdin.close()
+        if gz.wait() or cpio.wait():
             die("building the initramfs failed")
     return img
 
