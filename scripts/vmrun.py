@@ -524,6 +524,10 @@ def main():
         cmdline.append("akida_params=" + a.module_params.replace(" ", ","))
     if a.iommu:
         cmdline.append("intel_iommu=on")
+    if a.icount is not None:
+        # A fixed kernel layout: KASLR seeds from a hash of boot_params (the
+        # command line and initramfs size), so each --run would place it anew.
+        cmdline.append("nokaslr")
     if a.append:
         cmdline.append(a.append)
     console_log = os.path.join(work, "console.log")
