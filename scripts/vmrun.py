@@ -484,6 +484,12 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
 
+    if a.icount is not None:
+        # A reproducible module build: with KBUILD_BUILD_TIMESTAMP set the
+        # kernel's Makefile.btf runs pahole without -j, whose BTF otherwise
+        # comes out in a different order from build to build under load, and
+        # the kernel parses the module's BTF at load time.
+        os.environ.setdefault("KBUILD_BUILD_TIMESTAMP", "2026-01-01T00:00:00Z")
     ver, kdir = resolve_kernel(a.kernel)
     prefix = a.prefix or f"vm-{ver}"
 
