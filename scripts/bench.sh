@@ -8,8 +8,10 @@
 # The guest runs on the deterministic clock (vmrun.py --icount: one vCPU,
 # single-threaded TCG, -icount shift=3,sleep=off): the guest CPU, guest time
 # and the device's modeled delays share one virtual clock, so the figures are
-# durations on that clock whatever the host's load (their run-to-run spread:
-# Documentation/testing.rst). --no-icount measures on the host's clock.
+# durations on that clock whatever the host's load. The same sources give the
+# same guest (a reproducible initramfs and module, nokaslr) and so the same
+# figures, run after run (Documentation/testing.rst). --no-icount measures on
+# the host's clock.
 #
 # Installs what it needs, builds QEMU with the device, the module for Debian's
 # 6.12 kernel and the userspace (tools/bench/akida-bench), boots ONE guest
@@ -30,7 +32,7 @@ while [ $# -gt 0 ]; do
 	--no-vfio) vfio=--no-vfio ;;
 	--no-icount) icount= ;;
 	--out) out=$2; shift ;;
-	-h|--help) sed -n '3,19p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+	-h|--help) sed -n '3,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 	*) die "unknown argument $1 (see --help)" ;;
 	esac
 	shift
@@ -49,6 +51,10 @@ step "building QEMU with the emulated AKD1000 (cached after the first run)"
 qemu=$("$AKIDA_TOP/scripts/build-qemu.sh" 2> "$AKIDA_OUT/qemu-build.log" | tail -1) ||
 	{ tail -20 "$AKIDA_OUT/qemu-build.log"; exit 1; }
 kernel=${AKIDA_KERNEL:-6.12}
+# The module vmrun.py --icount builds: BTF from pahole without -j.
+if [ -n "$icount" ]; then
+	export KBUILD_BUILD_TIMESTAMP=${KBUILD_BUILD_TIMESTAMP:-2026-01-01T00:00:00Z}
+fi
 step "building akida_pcie.ko for Debian $kernel and the userspace (akida-bench)"
 "$AKIDA_TOP/scripts/build-module.sh" "$kernel" >&2
 make -s -C "$AKIDA_TOP" userspace >&2

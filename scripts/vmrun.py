@@ -285,15 +285,27 @@ def build_initramfs(ver, kdir, module, run_script, workdir):
         os.makedirs(os.path.dirname(dst), exist_ok=True)
         shutil.copy(lib, dst)
         # Keep /lib64 -> the loader resolvable (ld-linux-x86-64.so.2).
+    # The same inputs give the same bytes: sorted names, one fixed time,
+    # renumbered inodes, no gzip time stamp. The kernel unpacks the image at
+    # boot, so under --icount a different image is a different boot.
+    names = []
+    for d, dirs, files in os.walk(root):
+        for n in dirs + files:
+            p = os.path.join(d, n)
+            os.utime(p, (0, 0), follow_symlinks=False)
+            names.append(os.path.relpath(p, root))
+    os.utime(root, (0, 0))
+    listing = b"".join(n.encode() + b"\0" for n in ["."] + sorted(names))
     img = os.path.join(workdir, "initramfs.cpio.gz")
     with open(img, "wb") as out:
-        find = subprocess.Popen(["find", ".", "-print0"], cwd=root, stdout=subprocess.PIPE)
-        cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet"], cwd=root,
-                                stdin=find.stdout, stdout=subprocess.PIPE)
-        gz = subprocess.Popen(["gzip", "-1"], stdin=cpio.stdout, stdout=out)
-        find.stdout.close()
+        cpio = subprocess.Popen(["cpio", "--null", "-o", "-H", "newc", "--quiet", "--reproducible",
+                                 "--owner=0:0"], cwd=root, stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE)
+        gz = subprocess.Popen(["gzip", "-1", "-n"], stdin=cpio.stdout, stdout=out)
         cpio.stdout.close()
-        if gz.wait() or cpio.wait() or find.wait():
+        cpio.stdin.write(listing)
+        cpio.stdin.close()
+        if gz.wait() or cpio.wait():
             die("building the initramfs failed")
     return img
 
@@ -611,6 +623,12 @@ def main():
     ap.add_argument("--keep", action="store_true", help="keep the work directory")
     a = ap.parse_args()
 
+    if a.icount is not None:
+        # A reproducible module build: with KBUILD_BUILD_TIMESTAMP set the
+        # kernel's Makefile.btf runs pahole without -j, whose BTF otherwise
+        # comes out in a different order from build to build under load, and
+        # the kernel parses the module's BTF at load time.
+        os.environ.setdefault("KBUILD_BUILD_TIMESTAMP", "2026-01-01T00:00:00Z")
     ver, kdir = resolve_kernel(a.kernel)
     prefix = a.prefix or f"vm-{ver}"
 
@@ -662,6 +680,10 @@ def main():
         cmdline.append("akida_params=" + a.module_params.replace(" ", ","))
     if a.iommu:
         cmdline.append("intel_iommu=on")
+    if a.icount is not None:
+        # A fixed kernel layout: KASLR seeds from a hash of boot_params (the
+        # command line and initramfs size), so each --run would place it anew.
+        cmdline.append("nokaslr")
     if a.append:
         cmdline.append(a.append)
     console_log = os.path.join(work, "console.log")
