@@ -115,12 +115,12 @@ MUTANTS = [
          tests=["rw_fault_test"], why="an aborted transfer reported as done"),
     dict(id="edma-abort-masked", file=D + "akida_edma.c",
          old="edma_wr(e, r->int_mask, edma_rd(e, r->int_mask) & ~irqs);",
-         new="edma_wr(e, r->int_mask, edma_rd(e, r->int_mask) & "
-             "~FIELD_PREP(AKIDA_EDMA_INT_DONE, ch));",
+         new="edma_wr(e, r->int_mask, (edma_rd(e, r->int_mask) & ~irqs) | "
+             "FIELD_PREP(AKIDA_EDMA_INT_ABORT, ch));",
          tests=["rw_fault_test"], why="abort interrupts left masked (wrong bits unmasked)"),
     dict(id="edma-no-llerr", file=D + "akida_edma.c",
          old="edma_wr(e, r->ll_err_en, ch | (ch << 16));",
-         new="edma_wr(e, r->ll_err_en, ch);",
+         new="edma_wr(e, r->ll_err_en, ch << 16);",
          tests=["rw_fault_test"], why="remote linked-list error reporting not enabled"),
     dict(id="edma-no-readback", file=D + "akida_edma.c",
          old="\treadl(ll + AKIDA_LL_LINK_CONTROL);\n",
