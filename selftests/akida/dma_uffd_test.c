@@ -190,7 +190,7 @@ FIXTURE_SETUP(uffd)
 	self->unbound = 0;
 	self->old_pinned = akt_param("dma_pinned");
 	if (akt_find(&self->d))
-		SKIP(return, "no /dev/akidaN");
+		ABSENT(return, "no /dev/akidaN");
 	if (geteuid())
 		SKIP(return, "needs root");
 	ASSERT_LE(0, self->old_pinned);

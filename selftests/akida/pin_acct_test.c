@@ -80,7 +80,7 @@ FIXTURE_SETUP(pin)
 	self->old_dev_mb = akt_param("max_dev_pinned_mb");
 	self->pins0 = pins_held();
 	if (akt_find(&self->d))
-		SKIP(return, "no /dev/akidaN");
+		ABSENT(return, "no /dev/akidaN");
 	if (geteuid())
 		SKIP(return, "needs root");
 	ASSERT_LE(0, self->old_file_mb);

@@ -41,6 +41,15 @@ struct akt_dev {
 	char bdf[PATH_MAX];
 };
 
+/* Whether the device sits in an IOMMU group (DMA is translated). */
+static inline bool akt_iommu_on(const struct akt_dev *d)
+{
+	char p[PATH_MAX + 16];
+
+	snprintf(p, sizeof(p), "%s/iommu_group", d->pci);
+	return access(p, F_OK) == 0;
+}
+
 /* The first /dev/akidaN bound to akida_pcie; 0 if found. */
 static inline int akt_find(struct akt_dev *d)
 {
