@@ -1174,4 +1174,78 @@ TEST_F(edma, channels_of_one_direction_share_the_link)
 	EXPECT_GE(t_cross, n * el);
 }
 
+/*
+ * NPU_DMA_OVERLAP_NS: the modeled time the NPU ran while a chunk was on the
+ * link. Nothing for a transfer alone or an NPU command alone; all of a
+ * transfer's link time when it runs entirely inside an NPU command.
+ */
+TEST_F(edma, npu_dma_overlap_counted)
+{
+	struct emu_dev *d = &self->d;
+	uint64_t dma, ovl;
+
+	if (!emu_tw_r(d, AKIDA_EMU_MODEL_IFACE))
+		SKIP(return, "model-iface=off: the NPU runs no command");
+	emu_tw_w(d, AKIDA_EMU_TIMING, 1);
+	dma_on(d, &self->imwr, EMU_WR);
+	long_list(d, EMU_WR, 0, 0x20200000u, 512, self->dst.pa, self->dst.pa,
+		  DATA_BASE);
+	/* A transfer alone. */
+	start(d, EMU_WR, 0, 0x20200000u);
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 5000));
+	dma = emu_counter(d, AKIDA_EMU_CNT_DMA_NS);
+	EXPECT_GT(dma, 512ull * (500 + PG * 20 / 9));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS));
+	/* An NPU command alone (no model: it fails after its modeled time). */
+	emu_npu_w(d, EMU_NPU_CONTROL, 1u << 1);
+	emu_tw_w(d, AKIDA_EMU_FAULT_NPU_DELAY_US, 50000);
+	emu_npu_w(d, EMU_NPU_INFER_START, 1);
+	EXPECT_EQ(0u, emu_poll(d, 0, EMU_NPU_STATUS, 2, 0, 5000) & 2);
+	EXPECT_GE(emu_counter(d, AKIDA_EMU_CNT_NPU_BUSY_NS), 50000000ull);
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS));
+	/* The same transfer inside a 400 ms command: all of its link time. */
+	emu_edma_w(d, EMU_E_INT_CLEAR(EMU_WR), 0x00ff00ff);
+	emu_tw_w(d, AKIDA_EMU_FAULT_NPU_DELAY_US, 400000);
+	emu_npu_w(d, EMU_NPU_INFER_START, 1);
+	start(d, EMU_WR, 0, 0x20200000u);
+	EXPECT_EQ(DONE(0), wait_ch(d, EMU_WR, 0, 5000));
+	EXPECT_EQ(2u, emu_npu_r(d, EMU_NPU_STATUS) & 2);	/* still busy */
+	dma = emu_counter(d, AKIDA_EMU_CNT_DMA_NS) - dma;
+	ovl = emu_counter(d, AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS);
+	EXPECT_EQ(dma, ovl);
+	EXPECT_EQ(0u, emu_poll(d, 0, EMU_NPU_STATUS, 2, 0, 5000) & 2);
+	EXPECT_EQ(ovl, emu_counter(d, AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS));
+}
+
+/*
+ * FAULT_SPURIOUS_MSI: done IMWr writes with nothing behind them, no status
+ * bit set; none with bus mastering off.
+ */
+TEST_F(edma, fault_spurious_msi)
+{
+	struct emu_dev *d = &self->d;
+	volatile uint32_t *w = done_word(&self->imwr, EMU_WR);
+	uint16_t cmd;
+
+	dma_on(d, &self->imwr, EMU_WR);
+	EXPECT_EQ(0u, emu_tw_r(d, AKIDA_EMU_FAULT_SPURIOUS_MSI));
+	emu_tw_w(d, AKIDA_EMU_FAULT_SPURIOUS_MSI, 3);
+	EXPECT_EQ(imwr_data(EMU_WR, 0),
+		  emu_wait_word((volatile uint8_t *)w, 500));
+	EXPECT_EQ(3u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	EXPECT_EQ(0u, emu_counter(d, AKIDA_EMU_CNT_NPU_IMWR));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_WR)));
+	EXPECT_EQ(0u, emu_edma_r(d, EMU_E_INT_STATUS(EMU_RD)));
+	EXPECT_EQ(0u, EMU_CS(ch_r(d, EMU_WR, 0, EMU_E_CH_CTRL1)) & 1);
+	/* At most 64 per write. */
+	emu_tw_w(d, AKIDA_EMU_FAULT_SPURIOUS_MSI, 1000);
+	EXPECT_EQ(3u + 64u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	/* Bus mastering off: nothing. */
+	cmd = emu_cfg_r16(d, 4);
+	emu_cfg_w16(d, 4, cmd & ~4);
+	emu_tw_w(d, AKIDA_EMU_FAULT_SPURIOUS_MSI, 5);
+	EXPECT_EQ(3u + 64u, emu_counter(d, AKIDA_EMU_CNT_MSI));
+	emu_cfg_w16(d, 4, cmd);
+}
+
 TEST_HARNESS_MAIN

@@ -459,41 +459,56 @@ TEST_F_TIMEOUT(stress, pipelining_queue_depth, 180)
 	static const int depths[] = { 1, 2, 4 };
 	static const uint32_t sizes[] = { 8192, 16, 10 };
 	struct akida_random_spec spec = { .layers = 2, .sizes = sizes };
+	uint64_t overlap[3];
+	uint32_t timing;
 	double rate[3];
 	struct client cl;
 	struct akt_emu e;
 	uint64_t t0;
-	bool emu;
 	int i;
 
 	if (old < 0 || akt_set_param("queue_depth", 1))
 		SKIP(return, "cannot set queue_depth (needs root)");
+	/* The overlap is measured on the emulator's modeled clock. */
+	ASSERT_EQ(0, akt_emu_open(&self->d, &e));
+	timing = akt_emu_rd(&e, AKIDA_EMU_TIMING);
+	akt_emu_wr(&e, AKIDA_EMU_TIMING, 1);
 	ASSERT_EQ(0, client_init_spec(&cl, self->fd, 31, &spec, 16));
-	emu = !akt_emu_open(&self->d, &e);
 	for (i = 0; i < 3; i++) {
-		uint64_t msi = 0, inf = 0, npu = 0, model = 0;
+		uint64_t msi, inf, npu, model, dma;
 
 		ASSERT_EQ(0, akt_set_param("queue_depth", depths[i]));
-		if (emu) {
-			msi = akt_emu_rd64(&e, AKIDA_EMU_CNT_MSI);
-			inf = akt_emu_rd64(&e, AKIDA_EMU_CNT_INFERENCES);
-			npu = akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_BUSY_NS);
-			model = akt_emu_rd64(&e, AKIDA_EMU_CNT_MODELED_NS);
-		}
+		msi = akt_emu_rd64(&e, AKIDA_EMU_CNT_MSI);
+		inf = akt_emu_rd64(&e, AKIDA_EMU_CNT_INFERENCES);
+		npu = akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_BUSY_NS);
+		model = akt_emu_rd64(&e, AKIDA_EMU_CNT_MODELED_NS);
+		dma = akt_emu_rd64(&e, AKIDA_EMU_CNT_DMA_NS);
+		overlap[i] = akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS);
 		t0 = aj_now_ns();
 		EXPECT_EQ(0, client_run(&cl, 100, SLOTS, 1000 * i));
 		rate[i] = 100 / ((aj_now_ns() - t0) / 1e9);
+		overlap[i] = akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS) -
+			     overlap[i];
 		ksft_print_msg("queue_depth %d: %.0f jobs/s (batch 16, %u+%u bytes per input/output)\n",
 			       depths[i], rate[i], cl.in_bytes, cl.out_bytes);
-		if (emu)
-			ksft_print_msg("  emulator: %llu MSIs, %llu inferences, NPU busy %.1f ms, modeled %.1f ms\n",
-				       (unsigned long long)(akt_emu_rd64(&e, AKIDA_EMU_CNT_MSI) - msi),
-				       (unsigned long long)(akt_emu_rd64(&e, AKIDA_EMU_CNT_INFERENCES) - inf),
-				       (akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_BUSY_NS) - npu) / 1e6,
-				       (akt_emu_rd64(&e, AKIDA_EMU_CNT_MODELED_NS) - model) / 1e6);
+		ksft_print_msg("  emulator: %llu MSIs, %llu inferences, NPU busy %.1f ms, DMA %.1f ms, overlap %.3f ms, modeled %.1f ms\n",
+			       (unsigned long long)(akt_emu_rd64(&e, AKIDA_EMU_CNT_MSI) - msi),
+			       (unsigned long long)(akt_emu_rd64(&e, AKIDA_EMU_CNT_INFERENCES) - inf),
+			       (akt_emu_rd64(&e, AKIDA_EMU_CNT_NPU_BUSY_NS) - npu) / 1e6,
+			       (akt_emu_rd64(&e, AKIDA_EMU_CNT_DMA_NS) - dma) / 1e6,
+			       overlap[i] / 1e6,
+			       (akt_emu_rd64(&e, AKIDA_EMU_CNT_MODELED_NS) - model) / 1e6);
 	}
-	if (emu)
-		akt_emu_close(&e);
+	/*
+	 * queue_depth 1: one job in the pipeline, its transfers never run
+	 * while the NPU computes. Deeper: the next job's input DMA runs while
+	 * the NPU computes the previous one.
+	 */
+	EXPECT_EQ(0u, overlap[0]);
+	EXPECT_GT(overlap[1], 0u);
+	EXPECT_GT(overlap[2], 0u);
+	akt_emu_wr(&e, AKIDA_EMU_TIMING, timing);
+	akt_emu_close(&e);
 	akt_set_param("queue_depth", old);
 	client_fini(&cl);
 }

@@ -173,6 +173,7 @@ typedef struct AkdEdma {
 	QEMUTimer *link_timer[2];
 	int32_t fly_ch[2];		/* channel in flight, -1: none */
 	uint32_t fly_n[2];		/* its bytes */
+	int64_t fly_start[2];		/* when it went on the link */
 	int64_t fly_end[2];
 	int64_t link_free[2];		/* when the last chunk landed */
 	int32_t rr[2];			/* channel served last */
@@ -238,6 +239,8 @@ typedef struct AkdNpu {
 	uint64_t out_addr;
 	uint32_t in_stride;
 	int64_t started;
+	int64_t prev_start;	/* the last command that ended: when it ran */
+	int64_t prev_end;
 	int64_t deadline;
 	bool computed;		/* all work done, waiting for the deadline */
 	int64_t unit_ns;	/* modeled time of one input of the batch */
@@ -269,6 +272,7 @@ enum akd_counter {
 	AKD_CNT_WR_IATU,
 	AKD_CNT_IMWR_ZERO,	/* IMWr/MSI writes issued to address 0 */
 	AKD_CNT_NPU_IMWR,	/* NPU MSI writes posted */
+	AKD_CNT_NPU_DMA_OVERLAP_NS,	/* NPU running while a chunk flies */
 	AKD_CNT_NUM
 };
 
@@ -347,6 +351,7 @@ void akd_edma_reset(AkdState *s);
 uint32_t akd_edma_read(AkdState *s, uint32_t off);
 void akd_edma_write(AkdState *s, uint32_t off, uint32_t val);
 void akd_edma_resume(AkdState *s);
+void akd_edma_spurious(AkdState *s, uint32_t n);
 int akd_edma_post_load(AkdState *s);
 extern const VMStateDescription vmstate_akd_edma;
 
@@ -358,6 +363,7 @@ uint32_t akd_npu_read(AkdState *s, uint32_t off);
 void akd_npu_write(AkdState *s, uint32_t off, uint32_t val);
 void akd_npu_resume(AkdState *s);
 void akd_npu_stale_irq(AkdState *s, uint32_t bits);
+uint64_t akd_npu_busy_within(AkdState *s, int64_t from, int64_t to);
 int akd_npu_post_load(AkdState *s);
 extern const VMStateDescription vmstate_akd_npu;
 

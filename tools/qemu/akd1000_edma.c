@@ -198,6 +198,21 @@ static void akd_edma_complete(AkdState *s, int dir, int ch)
 	akd_post_imwr(s, e->abort_imwr[dir], data, "eDMA abort");
 }
 
+/*
+ * FAULT_SPURIOUS_MSI: @n done IMWr writes of the write direction (channel
+ * 0's data) that no completion caused: INT_STATUS stays as it is.
+ */
+void akd_edma_spurious(AkdState *s, uint32_t n)
+{
+	AkdEdma *e = &s->edma;
+
+	if (akd_dead(s))
+		return;
+	while (n--)
+		akd_post_imwr(s, e->done_imwr[AKD_WR], akd_imwr_data(s, AKD_WR, 0),
+			      "spurious eDMA done");
+}
+
 static void akd_edma_link_kick(AkdState *s, int dir)
 {
 	timer_mod(s->edma.link_timer[dir], qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL));
@@ -553,6 +568,9 @@ static void akd_edma_link_run(AkdState *s, int dir)
 			ch = e->fly_ch[dir];
 			e->fly_ch[dir] = -1;
 			e->link_free[dir] = e->fly_end[dir];
+			akd_link_charge(s, AKD_CNT_NPU_DMA_OVERLAP_NS,
+					akd_npu_busy_within(s, e->fly_start[dir],
+							    e->fly_end[dir]));
 			moved += e->fly_n[dir];
 			akd_edma_commit(s, dir, ch, e->fly_n[dir]);
 			continue;
@@ -571,6 +589,7 @@ static void akd_edma_link_run(AkdState *s, int dir)
 		start = MAX(e->link_free[dir], now);
 		e->fly_ch[dir] = ch;
 		e->fly_n[dir] = n;
+		e->fly_start[dir] = start;
 		e->fly_end[dir] = start;
 		if (s->timing_modeled)
 			e->fly_end[dir] += akd_chunk_ns(c->size - c->cur_left,

@@ -211,6 +211,7 @@ uint32_t akd_test_read(AkdState *s, uint32_t off)
 	case AKIDA_EMU_FAULT_NPU_DELAY_US:
 		return l->fault_npu_delay_us;
 	case AKIDA_EMU_FAULT_NPU_STALE:
+	case AKIDA_EMU_FAULT_SPURIOUS_MSI:
 		return 0;
 	case AKIDA_EMU_IATU_DELAY_US:
 		return l->iatu_delay_us;
@@ -295,6 +296,9 @@ void akd_test_write(AkdState *s, uint32_t off, uint32_t val)
 		return;
 	case AKIDA_EMU_FAULT_DOORBELL_CH:
 		l->fault_doorbell_ch = val & ((1u << 31) | AKIDA_EMU_CH_READ | 3u);
+		return;
+	case AKIDA_EMU_FAULT_SPURIOUS_MSI:
+		akd_edma_spurious(s, MIN(val, 64u));
 		return;
 	case AKIDA_EMU_FAULT_NPU_DELAY_US:
 		l->fault_npu_delay_us = val;

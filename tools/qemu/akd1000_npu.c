@@ -487,10 +487,29 @@ static void akd_npu_complete(AkdState *s)
 	}
 	n->cmd = AKD_NPU_IDLE;
 	n->status &= ~NPU_STATUS_BUSY;
+	n->prev_start = n->started;
+	n->prev_end = now;
 	akd_link_charge(s, AKD_CNT_NPU_BUSY_NS, MAX(now - n->started, 0));
 	n->irq_status |= irq;
 	if ((n->irq_enable & irq) && !akd_fault_drop_irq(s))
 		akd_npu_msi(s);
+}
+
+/*
+ * How much of [@from, @to) on QEMU_CLOCK_VIRTUAL the NPU spent running a
+ * command: the one in progress and the last one that ended (an eDMA chunk
+ * is far shorter than two commands, so no earlier one can matter).
+ */
+uint64_t akd_npu_busy_within(AkdState *s, int64_t from, int64_t to)
+{
+	AkdNpu *n = &s->npu;
+	uint64_t ns = 0;
+
+	if (n->cmd != AKD_NPU_IDLE && MAX(from, n->started) < to)
+		ns += to - MAX(from, n->started);
+	if (MAX(from, n->prev_start) < MIN(to, n->prev_end))
+		ns += MIN(to, n->prev_end) - MAX(from, n->prev_start);
+	return ns;
 }
 
 /* FAULT_NPU_STALE: IRQ_STATUS bits with no command behind them. */
@@ -700,6 +719,10 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 		/* Cancels a command in progress without a completion. */
 		timer_del(n->work);
 		timer_del(n->timer);
+		if (n->cmd != AKD_NPU_IDLE) {
+			n->prev_start = n->started;
+			n->prev_end = qemu_clock_get_ns(QEMU_CLOCK_VIRTUAL);
+		}
 		n->cmd = AKD_NPU_IDLE;
 		akd_npu_load_discard(n);
 		akd_npu_drop_model(n);

@@ -53,6 +53,9 @@
 #define AKIDA_EMU_CNT_WR_IATU		0x0180u	/* iATU viewport registers */
 #define AKIDA_EMU_CNT_IMWR_ZERO		0x0188u	/* IMWr/MSI writes posted to 0 */
 #define AKIDA_EMU_CNT_NPU_IMWR		0x0190u	/* NPU MSI writes posted */
+#define AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS 0x0198u	/* modeled time the NPU ran
+						 * while an eDMA chunk was on
+						 * the link (either direction) */
 
 /*
  * Fault injection. Each one-shot counter is decremented as the fault fires;
@@ -90,6 +93,10 @@
 #define AKIDA_EMU_FAULT_NPU_STALE	0x0228u	/* WO: set these IRQ_STATUS bits now,
 						 * with no command behind them (and
 						 * the MSI when IRQ_ENABLE says so) */
+#define AKIDA_EMU_FAULT_SPURIOUS_MSI	0x022Cu	/* WO: post N (at most 64) eDMA
+						 * done IMWr writes now (write
+						 * direction's address, channel 0's
+						 * data) with no status bit set */
 
 /* Readiness delays (also device properties); RW, in microseconds. */
 #define AKIDA_EMU_IATU_DELAY_US		0x0230u	/* iATU region decodes N us after

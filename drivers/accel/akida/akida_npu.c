@@ -237,11 +237,23 @@ void akida_npu_recover(struct akida_job_engine *eng)
  */
 void akida_npu_quiesce(struct akida_dev *adev)
 {
+	u32 st;
+
 	/* Unknown silicon: none of these registers was ever written. */
 	if (!adev->model_iface || akida_dev_dead(adev))
 		return;
 	iowrite32(0, adev->bar0 + AKIDA_NPU_IRQ_ENABLE);
-	iowrite32(0, adev->bar0 + AKIDA_NPU_CONTROL);
+	/*
+	 * Clearing ENABLE alone lets a command in progress run on (a job cut
+	 * short by remove may still be in the NPU): RESET cancels it without
+	 * a completion, and leaves ENABLE clear.
+	 */
+	iowrite32(AKIDA_NPU_CONTROL_RESET, adev->bar0 + AKIDA_NPU_CONTROL);
+	if (read_poll_timeout(ioread32, st,
+			      st == U32_MAX || !(st & AKIDA_NPU_STATUS_BUSY),
+			      10, AKIDA_NPU_RESET_US, false,
+			      adev->bar0 + AKIDA_NPU_STATUS))
+		dev_warn(&adev->dev, "NPU still busy after reset\n");
 	iowrite32(AKIDA_NPU_IRQ_ALL, adev->bar0 + AKIDA_NPU_IRQ_STATUS);
 }
 
