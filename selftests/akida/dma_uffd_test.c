@@ -166,6 +166,18 @@ static int op_unbind(struct op *o)
 	return drv_write("unbind", o->bdf);
 }
 
+/* Whether this kernel has the userfaultfd system call at all. */
+static bool uffd_available(void)
+{
+	int fd = syscall(__NR_userfaultfd, O_CLOEXEC);
+
+	if (fd >= 0) {
+		close(fd);
+		return true;
+	}
+	return errno != ENOSYS;
+}
+
 FIXTURE(uffd) {
 	struct akt_dev d;
 	long long old_pinned;
@@ -193,6 +205,8 @@ FIXTURE_SETUP(uffd)
 		ABSENT(return, "no /dev/akidaN");
 	if (geteuid())
 		SKIP(return, "needs root");
+	if (!uffd_available())
+		SKIP(return, "the kernel has no userfaultfd (CONFIG_USERFAULTFD)");
 	ASSERT_LE(0, self->old_pinned);
 	ASSERT_EQ(0, akt_set_param("dma_pinned", variant->pinned));
 	ASSERT_EQ(0, pipe(p));

@@ -152,6 +152,8 @@ FIXTURE(xfer)
 
 FIXTURE_SETUP(xfer)
 {
+	/* Transfers map streaming DMA: keep out of DMA-API debugging's tracking. */
+	self->c.reject_sym = "add_dma_entry";
 	FAULT_SETUP(&self->c);
 }
 
@@ -282,8 +284,13 @@ TEST_F_TIMEOUT(xfer, transfers, 280)
 		EXPECT_LT(0, injected[0]) TH_LOG("pinned pwrite: nothing injected");
 		EXPECT_LT(0, injected[1]) TH_LOG("pinned pread: nothing injected");
 	} else {
-		/* The bounce path must not start allocating per transfer. */
-		EXPECT_EQ(0, injected[0] + injected[1]);
+		/*
+		 * The bounce path pins the caller's pages before it takes a
+		 * channel (no user page fault under an engine lock), so it
+		 * allocates per transfer too: every such failure is injected.
+		 */
+		EXPECT_LT(0, injected[0]) TH_LOG("bounce pwrite: nothing injected");
+		EXPECT_LT(0, injected[1]) TH_LOG("bounce pread: nothing injected");
 	}
 	close(fd);
 	free(out);

@@ -254,6 +254,11 @@ struct fault_ctx {
 	unsigned long end;
 	unsigned long reject_start;
 	unsigned long reject_end;
+	/*
+	 * The kernel function whose call chains are never failed (default
+	 * register_irq_proc, see fault_ctx_setup()).
+	 */
+	const char *reject_sym;
 	bool configured;
 };
 
@@ -286,7 +291,8 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 		return snprintf(why, len, "no /dev/akida* node"), 1;
 	if (module_text_range(&c->start, &c->end))
 		return snprintf(why, len, "cannot find akida_pcie's code in /proc/kallsyms"), -1;
-	kernel_sym_range("register_irq_proc", &c->reject_start, &c->reject_end);
+	kernel_sym_range(c->reject_sym ? c->reject_sym : "register_irq_proc",
+			 &c->reject_start, &c->reject_end);
 
 	for (i = 0; i < 2; i++) {
 		const char *a = fault_attrs[i];
@@ -316,7 +322,10 @@ static inline int fault_ctx_setup(struct fault_ctx *c, char *why, size_t len)
 		/*
 		 * Not where the kernel, not the driver, mishandles a failure:
 		 * register_irq_proc() ignores failed allocations, and freeing
-		 * the vector later WARNs about the missing /proc/irq entries.
+		 * the vector later WARNs about the missing /proc/irq entries;
+		 * a failure in DMA-API debugging's own tracking
+		 * (add_dma_entry(), for streaming mappings) switches that
+		 * debugging off for the rest of the boot.
 		 */
 		if (c->reject_end) {
 			snprintf(val, sizeof(val), "%lu", c->reject_start);
