@@ -19,7 +19,7 @@ export O PREFIX DESTDIR AKIDA_CACHE
 
 USERDIRS := lib tools/akida tools/bench selftests/akida
 
-.PHONY: all module userspace $(USERDIRS) check demo vm bench matrix inventory mutate \
+.PHONY: all module userspace $(USERDIRS) check check-debug-iommu demo vm bench matrix inventory mutate \
 	install install-module install-userspace dkms-install clean
 
 all: module userspace
@@ -38,6 +38,10 @@ tools/akida tools/bench selftests/akida: lib
 
 check:
 	@scripts/check.sh
+
+# The debug kernel behind the IOMMU (not in make check yet: see testing.rst).
+check-debug-iommu:
+	@scripts/debug-iommu-suite.sh
 
 demo:
 	@scripts/demo.sh
