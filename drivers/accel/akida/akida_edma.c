@@ -674,6 +674,17 @@ static void akida_chan_report_abort(struct akida_edma_chan *ch, u32 err)
 	const char *app = ch->dir == AKIDA_DMA_FROM_DEVICE ?
 			  "AXI read error" : "AXI write error";
 
+	/*
+	 * An AXI error alone is what a pread()/pwrite() at an AXI address
+	 * that nothing answers gives: the caller's doing (it gets -EIO), so
+	 * not worth more than a debug message. Anything at the PCIe level
+	 * is the device's or the host's.
+	 */
+	if (!(err & ~AKIDA_ERR_APP)) {
+		dev_dbg_ratelimited(&pdev->dev, "eDMA %s channel %u aborted (%#x): %s\n",
+				    akida_edma_dirs[ch->dir].name, ch->id, err, app);
+		return;
+	}
 	dev_err_ratelimited(&pdev->dev,
 			    "eDMA %s channel %u aborted (%#x):%s%s%s%s%s%s%s\n",
 			    akida_edma_dirs[ch->dir].name, ch->id, err,
