@@ -420,7 +420,8 @@ static int irq_spurious(const char *pci, long long *count, long long *unhandled)
 
 /*
  * Spurious MSIs (the eDMA's done IMWr with nothing completed) are not
- * claimed: the core counts each as unhandled. The device stays usable.
+ * claimed: the core counts each interrupt they raise as unhandled. The
+ * device stays usable.
  */
 TEST_F_TIMEOUT(order, spurious_msi_unhandled, 120)
 {
@@ -451,7 +452,14 @@ TEST_F_TIMEOUT(order, spurious_msi_unhandled, 120)
 	EXPECT_EQ(10u, akt_emu_rd64(&self->emu, AKIDA_EMU_CNT_MSI) - msi);
 	ksft_print_msg("interrupts %lld -> %lld, unhandled %lld -> %lld\n",
 		       c0, c1, u0, u1);
-	EXPECT_EQ(10, u1 - u0);
+	/*
+	 * A vCPU that runs late can take two of them as one interrupt (an
+	 * edge MSI is not queued twice): every interrupt that arrived must
+	 * be unhandled, and at least one must have arrived.
+	 */
+	EXPECT_LE(1, c1 - c0);
+	EXPECT_GE(10, c1 - c0);
+	EXPECT_EQ(c1 - c0, u1 - u0);
 
 	ASSERT_EQ(0, aj_model_inputs(&self->m, 42));
 	EXPECT_EQ(0, aj_run(self->fd, &self->m, 0, &w));
