@@ -455,6 +455,7 @@ TEST_F_TIMEOUT(stress, pipelining_overlaps_jobs, 120)
  */
 TEST_F_TIMEOUT(stress, pipelining_queue_depth, 180)
 {
+	bool debug;
 	long long old = akt_param("queue_depth");
 	static const int depths[] = { 1, 2, 4 };
 	static const uint32_t sizes[] = { 8192, 16, 10 };
@@ -505,12 +506,22 @@ TEST_F_TIMEOUT(stress, pipelining_queue_depth, 180)
 	 * the NPU computes the previous one.
 	 */
 	EXPECT_EQ(0u, overlap[0]);
-	EXPECT_GT(overlap[1], 0u);
-	EXPECT_GT(overlap[2], 0u);
+	debug = !access("/proc/self/fail-nth", F_OK);
+	if (!debug) {
+		EXPECT_GT(overlap[1], 0u);
+		EXPECT_GT(overlap[2], 0u);
+	}
 	akt_emu_wr(&e, AKIDA_EMU_TIMING, timing);
 	akt_emu_close(&e);
 	akt_set_param("queue_depth", old);
 	client_fini(&cl);
+	/*
+	 * The debug kernel (fault injection, KASAN): the host's cost of a job
+	 * outlasts the NPU's run, so the next job's transfer cannot start
+	 * before the NPU is done. The Debian kernels' tiers assert it.
+	 */
+	if (debug)
+		SKIP(return, "debug kernel: a job's host cost outlasts the NPU run, no overlap to assert");
 }
 
 /* Raw pread/pwrite round trips in a buffer of their own, until told to stop. */
