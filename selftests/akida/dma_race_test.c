@@ -157,23 +157,33 @@ TEST_F_TIMEOUT(race, submit_vs_unbind, MAX_S + 60)
 }
 
 /*
- * In a child: READ_LEN bytes of distinct, populated pages (one page mapped
- * many times would have the device write one cacheline through several
- * mappings at once, which DMA-API debugging rightly reports), tell @wfd,
- * pread() into them from LPDDR. Exit 0 if the read completed.
+ * In a child: READ_LEN bytes made of every other page of a memfd twice that
+ * size, so that no two neighbouring pages of the buffer are physically
+ * contiguous (each becomes a list of its own) and none is mapped twice (the
+ * device never writes one cacheline through two mappings, which DMA-API
+ * debugging rightly reports). Tell @wfd, pread() into it from LPDDR. Exit 0
+ * if the read completed.
  */
 static int long_read_child(const char *node, int wfd)
 {
+	long ps = sysconf(_SC_PAGESIZE);
+	size_t i, n = READ_LEN / ps;
 	char *buf;
-	int fd;
+	int mfd, fd;
 
 	fd = open(node, O_RDONLY);
-	if (fd < 0)
+	mfd = memfd_create("akida-every-other-page", 0);
+	if (fd < 0 || mfd < 0 || ftruncate(mfd, 2 * READ_LEN))
 		return 1;
-	buf = mmap(NULL, READ_LEN, PROT_READ | PROT_WRITE,
-		   MAP_PRIVATE | MAP_ANONYMOUS | MAP_POPULATE, -1, 0);
+	buf = mmap(NULL, READ_LEN, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
 	if (buf == MAP_FAILED)
 		return 2;
+	for (i = 0; i < n; i++) {
+		if (mmap(buf + i * ps, ps, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_FIXED,
+			 mfd, 2 * i * ps) == MAP_FAILED)
+			return 3;
+		buf[i * ps] = 1;
+	}
 	if (write(wfd, "r", 1) != 1)
 		return 4;
 	return pread(fd, buf, READ_LEN, AKT_USER_LPDDR) == (ssize_t)READ_LEN ? 0 : 5;
