@@ -8,7 +8,8 @@
 # stage that reports no passing test at all (it ran nothing). The VM tiers
 # judge their own inventory and skips (scripts/vmrun.py --tier).
 #
-# Environment: AKIDA_STAGES="10 20" runs only the stages with those prefixes.
+# Environment: AKIDA_STAGES="10 20" runs only the stages with those prefixes;
+# AKIDA_STAGE_DIR runs the stages of another folder (scripts/test-check.sh).
 set -uo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -17,7 +18,7 @@ ran=0
 rm -f "$AKIDA_RESULTS"
 : > "$AKIDA_RESULTS"
 
-for stage in "$AKIDA_TOP"/scripts/check.d/*; do
+for stage in "${AKIDA_STAGE_DIR:-$AKIDA_TOP/scripts/check.d}"/*; do
 	[ -x "$stage" ] || continue
 	name=$(basename "$stage")
 	if [ -n "${AKIDA_STAGES:-}" ]; then
@@ -32,8 +33,11 @@ for stage in "$AKIDA_TOP"/scripts/check.d/*; do
 	if [ $rc -ne 0 ] && [ "$after" = "$before" ]; then
 		result FAIL "stage/$name" "exited $rc"
 	fi
-	# A stage that ran nothing is not a green stage.
-	if ! tail -n +$((lines + 1)) "$AKIDA_RESULTS" | grep -q '^PASS'; then
+	# A stage that ran nothing is not a green stage. grep -c reads all of
+	# its input: a reader that stops at the first match (grep -q) kills the
+	# writer with SIGPIPE, which pipefail turns into "no match".
+	passed=$(tail -n +$((lines + 1)) "$AKIDA_RESULTS" | grep -c '^PASS')
+	if [ "${passed:-0}" -eq 0 ]; then
 		result FAIL "stage/$name" "reported no passing test: it ran nothing"
 	fi
 	ran=$((ran + 1))

@@ -32,7 +32,10 @@ fi
 
 missing=()
 for p in "${PKGS[@]}"; do
-	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'ok installed' || missing+=("$p")
+	case $(dpkg-query -W -f='${Status}' "$p" 2>/dev/null) in
+	*"ok installed") ;;
+	*) missing+=("$p") ;;
+	esac
 done
 
 stamp=/var/lib/apt/periodic/akida-update-stamp

@@ -47,7 +47,7 @@ opts=(-m "$name" -v "$ver" --sourcetree "$srcroot")
 [ -z "$dkmstree" ] || opts+=(--dkmstree "$dkmstree")
 
 # Start from a clean slate if this version was added before.
-if dkms status "${opts[@]}" 2>/dev/null | grep -q .; then
+if [ -n "$(dkms status "${opts[@]}" 2>/dev/null)" ]; then
 	dkms remove "${opts[@]}" --all >/dev/null 2>&1 || true
 fi
 dkms add "${opts[@]}"
