@@ -226,35 +226,13 @@ TEST_F(dev, memory_freed_on_close)
 #define  NPU_STATUS_MODEL_LOADED	(1u << 3)
 #define NPU_CLOCK_MODE		0x0014
 
-/* One BAR0 register through sysfs resource0 (root), or -1. */
-static int64_t bar0_rd(const struct akt_dev *d, uint32_t off)
-{
-	char path[PATH_MAX + 16];
-	volatile uint32_t *bar;
-	long pg = sysconf(_SC_PAGESIZE);
-	uint32_t v;
-	int fd;
-
-	snprintf(path, sizeof(path), "%s/resource0", d->pci);
-	fd = open(path, O_RDONLY | O_SYNC);
-	if (fd < 0)
-		return -1;
-	bar = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
-	close(fd);
-	if (bar == MAP_FAILED)
-		return -1;
-	v = bar[off / 4];
-	munmap((void *)bar, pg);
-	return v;
-}
-
 TEST_F(dev, set_clock)
 {
 	struct akida_clock c = { 0 };
 	struct akida_info i;
 	uint32_t mode;
 
-	if (bar0_rd(&self->d, NPU_CLOCK_MODE) < 0)
+	if (akt_bar0_rd(&self->d, NPU_CLOCK_MODE) < 0)
 		ABSENT(return, "cannot read BAR0 through resource0 (needs root)");
 	for (mode = AKIDA_CLOCK_PERFORMANCE; mode <= AKIDA_CLOCK_LOW_POWER; mode++) {
 		c.mode = mode;
@@ -262,11 +240,11 @@ TEST_F(dev, set_clock)
 		ASSERT_EQ(0, aj_info(self->fd, &i));
 		EXPECT_EQ(mode, i.clock_mode);
 		/* The device's own register, not the driver's cache. */
-		EXPECT_EQ((int64_t)mode, bar0_rd(&self->d, NPU_CLOCK_MODE));
+		EXPECT_EQ((int64_t)mode, akt_bar0_rd(&self->d, NPU_CLOCK_MODE));
 	}
 	c.mode = AKIDA_CLOCK_PERFORMANCE;
 	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &c));
-	EXPECT_EQ((int64_t)AKIDA_CLOCK_PERFORMANCE, bar0_rd(&self->d, NPU_CLOCK_MODE));
+	EXPECT_EQ((int64_t)AKIDA_CLOCK_PERFORMANCE, akt_bar0_rd(&self->d, NPU_CLOCK_MODE));
 }
 
 TEST_F(dev, reset_keeps_device_usable)
@@ -280,7 +258,7 @@ TEST_F(dev, reset_keeps_device_usable)
 
 	if (geteuid())
 		SKIP(return, "needs root (CAP_SYS_ADMIN)");
-	if (bar0_rd(&self->d, NPU_STATUS) < 0)
+	if (akt_bar0_rd(&self->d, NPU_STATUS) < 0)
 		ABSENT(return, "cannot read BAR0 through resource0");
 	ASSERT_EQ(0, aj_alloc(self->fd, sizeof(in), 0, &a));
 	akt_fill(in, sizeof(in), 3);
@@ -288,7 +266,7 @@ TEST_F(dev, reset_keeps_device_usable)
 	/* A program in the NPU before the reset. */
 	ASSERT_EQ(0, aj_model_init(self->fd, &m, 21, NULL, 2));
 	ASSERT_EQ(0, aj_run(self->fd, &m, AKIDA_JOB_PROGRAM, NULL));
-	EXPECT_NE(0, bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
+	EXPECT_NE(0, akt_bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
 	/* A clock mode that the reset must carry over to the device. */
 	clk.mode = AKIDA_CLOCK_ECONOMY;
 	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &clk));
@@ -297,8 +275,8 @@ TEST_F(dev, reset_keeps_device_usable)
 	ASSERT_EQ(0, aj_stats(self->fd, &s1));
 	EXPECT_EQ(s0.device.resets + 1, s1.device.resets);
 	/* The device really reset: its program is gone. */
-	EXPECT_EQ(0, bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
-	EXPECT_EQ((int64_t)AKIDA_CLOCK_ECONOMY, bar0_rd(&self->d, NPU_CLOCK_MODE));
+	EXPECT_EQ(0, akt_bar0_rd(&self->d, NPU_STATUS) & NPU_STATUS_MODEL_LOADED);
+	EXPECT_EQ((int64_t)AKIDA_CLOCK_ECONOMY, akt_bar0_rd(&self->d, NPU_CLOCK_MODE));
 	clk.mode = AKIDA_CLOCK_PERFORMANCE;
 	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_SET_CLOCK, &clk));
 	/* Memory and its contents survive; DMA works. */

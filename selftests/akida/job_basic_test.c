@@ -394,6 +394,30 @@ TEST_F(job, size_mismatches_fail_at_run_step)
 	EXPECT_EQ(0, aj_model_check(&self->m));
 }
 
+/* NPU IRQ_STATUS (HARDWARE.md section 4): bit0 INFER_DONE, bit1 MODEL_DONE, bit2 ERROR. */
+#define NPU_IRQ_STATUS		0x0020
+
+/*
+ * With NPU interrupts on, the handler is IRQ_STATUS's only reader and must
+ * acknowledge what it takes: a finished job leaves nothing pending (a bit
+ * left set would be taken again at each interrupt of the shared vector).
+ */
+TEST_F(job, npu_interrupts_acknowledged)
+{
+	struct akida_job_wait w;
+
+	if (akt_param("npu_irq") == 0)
+		SKIP(return, "npu_irq=0: the worker, not the handler, acknowledges");
+	if (akt_bar0_rd(&self->d, NPU_IRQ_STATUS) < 0)
+		ABSENT(return, "cannot read BAR0 through resource0 (needs root)");
+	ASSERT_EQ(0, aj_run(self->fd, &self->m, AKIDA_JOB_PROGRAM, &w));
+	EXPECT_EQ(AKIDA_STEP_NONE, w.failed_step);
+	EXPECT_EQ(0, akt_bar0_rd(&self->d, NPU_IRQ_STATUS));
+	ASSERT_EQ(0, aj_run(self->fd, &self->m, 0, &w));
+	EXPECT_EQ(0, akt_bar0_rd(&self->d, NPU_IRQ_STATUS));
+	EXPECT_EQ(0, aj_model_check(&self->m));
+}
+
 TEST_F(job, poll_and_wait_any)
 {
 	struct akida_job_submit s[4];

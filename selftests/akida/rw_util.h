@@ -41,6 +41,28 @@ struct akt_dev {
 	char bdf[PATH_MAX];
 };
 
+/* One BAR0 register through sysfs resource0 (root), or -1. */
+static inline int64_t akt_bar0_rd(const struct akt_dev *d, uint32_t off)
+{
+	char path[PATH_MAX + 16];
+	volatile uint32_t *bar;
+	long pg = sysconf(_SC_PAGESIZE);
+	uint32_t v;
+	int fd;
+
+	snprintf(path, sizeof(path), "%s/resource0", d->pci);
+	fd = open(path, O_RDONLY | O_SYNC);
+	if (fd < 0)
+		return -1;
+	bar = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (bar == MAP_FAILED)
+		return -1;
+	v = bar[off / 4];
+	munmap((void *)bar, pg);
+	return v;
+}
+
 /* Whether the device sits in an IOMMU group (DMA is translated). */
 static inline bool akt_iommu_on(const struct akt_dev *d)
 {
