@@ -51,6 +51,13 @@ SPLAT = re.compile(
     r"kernel BUG|Call Trace:|possible circular locking|possible recursive locking|"
     r"DMA-API:|unreferenced object|soft lockup|hung_task|blocked for more than)")
 
+# A guest that reports one of these is stuck: nothing after it can pass, so the
+# run ends STUCK_GRACE seconds later (the time for a second report and a
+# backtrace) instead of at --timeout.
+STUCK = re.compile(r"(blocked for more than \d+ seconds|detected stalls on CPUs|"
+                   r"soft lockup - CPU|Watchdog detected hard LOCKUP|Kernel panic)")
+STUCK_GRACE = 45
+
 # Informational lines that match SPLAT but report nothing wrong.
 BENIGN = re.compile(r"DMA-API: (preallocated \d+ debug entries|debugging enabled by kernel config)")
 
@@ -752,8 +759,26 @@ def main():
 
     start = time.time()
     lines, partial, rc, timed_out = [], "", None, False
+    stuck_at, stuck_line, con_pos, con_partial = None, "", 0, ""
     with open(out_log, errors="replace") as f:
         while True:
+            # The console, read as it grows: a stuck guest ends the run early.
+            if stuck_at is None and os.path.exists(console_log):
+                with open(console_log, "rb") as cf:
+                    cf.seek(con_pos)
+                    chunk = cf.read()
+                    con_pos = cf.tell()
+                con_partial += chunk.decode(errors="replace")
+                *full, con_partial = con_partial.split("\n")
+                for ln in full:
+                    if STUCK.search(ln):
+                        stuck_at, stuck_line = time.time(), ln.strip()
+                        log(f"the guest is stuck ({stuck_line}); ending the run in "
+                            f"{STUCK_GRACE} s")
+                        break
+            if stuck_at is not None and time.time() - stuck_at > STUCK_GRACE:
+                timed_out = True
+                break
             chunk = f.read()
             if chunk:
                 partial += chunk.replace("\r", "")
@@ -802,8 +827,12 @@ def main():
         results += judge_guest(lines, prefix, a)
     bad = splats(console)
     if timed_out or rc is None:
-        why = f"no report within {a.timeout} s" if timed_out else \
-            f"QEMU exited ({proc.returncode}) before the guest reported"
+        if stuck_at is not None:
+            why = f"the guest got stuck: {stuck_line}"
+        elif timed_out:
+            why = f"no report within {a.timeout} s"
+        else:
+            why = f"QEMU exited ({proc.returncode}) before the guest reported"
         results.append(("FAIL", f"{prefix}/guest", why, []))
     if bad:
         results.append(("FAIL", f"{prefix}/kernel-console", bad[0].strip(), []))
