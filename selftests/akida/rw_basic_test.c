@@ -333,6 +333,43 @@ TEST_F_TIMEOUT(rt, sizes_and_offsets, 240)
 }
 
 /*
+ * A small transfer is one list that the engine walks once: its data
+ * elements, then the element whose cycle bit ends it (HARDWARE.md section
+ * 3a). (Larger SRAM transfers from pinned pages take several lists.)
+ * A link element whose CB matched the cycle state would send the engine
+ * back to the list's start for one more fetch, with the same data moved;
+ * only the emulator's count of element fetches (LL_FETCHES) shows it.
+ */
+TEST_F(rt, one_walk_per_list)
+{
+	static const size_t sizes[] = { 1, 64, 4096 };
+	uint8_t buf[4096];
+	struct akt_emu emu;
+	unsigned int i;
+
+	if (akt_emu_open(&self->d, &emu))
+		ABSENT(return, "no emulator test window (needs root and the emulated AKD1000)");
+	for (i = 0; i < sizeof(sizes) / sizeof(sizes[0]); i++) {
+		uint64_t f0, e0, fetches, elements;
+		size_t len = sizes[i];
+
+		akt_fill(buf, len, i + 1);
+		f0 = akt_emu_rd64(&emu, AKIDA_EMU_CNT_LL_FETCHES);
+		e0 = akt_emu_rd64(&emu, AKIDA_EMU_CNT_DMA_ELEMENTS);
+		ASSERT_EQ((ssize_t)len, pwrite(self->fd, buf, len, variant->base));
+		ASSERT_EQ((ssize_t)len, pread(self->fd, buf, len, variant->base));
+		fetches = akt_emu_rd64(&emu, AKIDA_EMU_CNT_LL_FETCHES) - f0;
+		elements = akt_emu_rd64(&emu, AKIDA_EMU_CNT_DMA_ELEMENTS) - e0;
+		EXPECT_LT(0, elements);
+		/* Two lists (pwrite, pread), each read once and ended once. */
+		EXPECT_EQ(elements + 2, fetches)
+			TH_LOG("%zu bytes: %llu data elements, %llu element fetches", len,
+			       (unsigned long long)elements, (unsigned long long)fetches);
+	}
+	akt_emu_close(&emu);
+}
+
+/*
  * What pwrite put in device memory, seen without the driver: after the
  * writes, unbind akida_pcie (LPDDR survives the function reset that follows,
  * HARDWARE.md section 8), open the BARs as emu_util.h does and read LPDDR

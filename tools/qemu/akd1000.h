@@ -273,6 +273,7 @@ enum akd_counter {
 	AKD_CNT_IMWR_ZERO,	/* IMWr/MSI writes issued to address 0 */
 	AKD_CNT_NPU_IMWR,	/* NPU MSI writes posted */
 	AKD_CNT_NPU_DMA_OVERLAP_NS,	/* NPU running while a chunk flies */
+	AKD_CNT_LL_FETCHES,	/* list elements read, the list's end included */
 	AKD_CNT_NUM
 };
 

@@ -318,6 +318,7 @@ static bool akd_edma_fetch(AkdState *s, int dir, int ch)
 			       "element not in chip memory");
 		return false;
 	}
+	akd_link_charge(s, AKD_CNT_LL_FETCHES, 1);
 	ctrl = ldl_le_p(el);
 	if (!!(ctrl & EDMA_CB) != c->ccs) {
 		/* The producer has not filled this element: end of the list. */
@@ -424,6 +425,8 @@ static void akd_edma_elem_end(AkdState *s, int dir, int ch)
 	if (!c->irq_local && !c->irq_remote)
 		return;
 	el = c->llp & 7 ? NULL : akd_axi_mem(s, c->llp, 4);
+	if (el)
+		akd_link_charge(s, AKD_CNT_LL_FETCHES, 1);	/* the look-ahead */
 	if (el && !!(ldl_le_p(el) & EDMA_CB) != c->ccs) {
 		akd_edma_finish(s, dir, ch, EDMA_RES_DONE);
 		return;

@@ -366,8 +366,8 @@ void akd_link_reset(AkdState *s)
 
 const VMStateDescription vmstate_akd_link = {
 	.name = "akd1000-link",
-	.version_id = 2,
-	.minimum_version_id = 2,	/* more counters than version 1 */
+	.version_id = 3,
+	.minimum_version_id = 3,	/* more counters than version 2 */
 	.fields = (VMStateField[]) {
 		VMSTATE_UINT64_ARRAY(cnt, AkdLink, AKD_CNT_NUM),
 		VMSTATE_UINT32_ARRAY(latch_hi, AkdLink, AKD_CNT_NUM),

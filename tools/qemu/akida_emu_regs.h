@@ -56,6 +56,9 @@
 #define AKIDA_EMU_CNT_NPU_DMA_OVERLAP_NS 0x0198u	/* modeled time the NPU ran
 						 * while an eDMA chunk was on
 						 * the link (either direction) */
+#define AKIDA_EMU_CNT_LL_FETCHES	0x01A0u	/* linked-list elements read,
+						 * data and link, including the
+						 * one whose CB ends the list */
 
 /*
  * Fault injection. Each one-shot counter is decremented as the fault fires;
