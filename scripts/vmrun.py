@@ -192,6 +192,9 @@ echo 30 > /proc/sys/kernel/hung_task_timeout_secs 2>/dev/null
 echo 1 > /proc/sys/kernel/softlockup_all_cpu_backtrace 2>/dev/null
 cat /proc/sys/kernel/tainted > /run/akida-taint-boot
 export AKIDA_TEST_GUEST=1
+# The kernel command line carries the module parameters comma-separated.
+akida_params=$(echo "${akida_params:-}" | tr , ' ')
+export akida_params
 if [ "${akida_load:-1}" = 1 ]; then
 	modprobe akida_pcie ${akida_params:-}
 	rc=$?
