@@ -137,6 +137,7 @@ struct akida_job_engine {
 	u32 events;		/* NPU IRQ_STATUS bits seen, not consumed */
 	u64 run_start_ns;	/* when the running batch was started */
 	u64 run_deadline_ns;	/* when it times out */
+	bool nap_polled;	/* the last nap ended by the poll interval */
 	u64 msi_addr;		/* MSI message in NPU_IMWR_* */
 	u32 msi_data;
 	void *stage;		/* staging buffer for scattered host buffers */
