@@ -63,18 +63,23 @@ bool akida_worker_interrupted(struct akida_job_engine *eng)
 
 /*
  * Sleep until an NPU interrupt, an interruption, or @ns have passed. With
- * NPU interrupts on, a nap that only time ended is noted: a command found
- * complete right after it completed without its interrupt waking us.
+ * NPU interrupts on, a nap that lasted its whole interval is noted: a
+ * command found complete right after it completed without its interrupt
+ * waking us. The time decides, not the return value: an interrupt that
+ * latched its bits but did not wake us makes the wait return 0 once the
+ * timer fires.
  */
 void akida_worker_nap(struct akida_job_engine *eng, u64 ns)
 {
+	u64 t0 = ktime_get_ns();
 	int ret;
 
 	ret = wait_event_interruptible_hrtimeout(eng->worker_wq,
 						 atomic_read(&eng->irq_status) ||
 						 akida_worker_interrupted(eng),
 						 ns_to_ktime(ns));
-	eng->nap_polled = eng->npu_irq && ret == -ETIME;
+	eng->nap_polled = eng->npu_irq && ret != -ERESTARTSYS &&
+			  (ret == -ETIME || ktime_get_ns() - t0 >= ns);
 	if (eng->nap_polled)
 		atomic64_inc(&eng->adev->diag.npu_poll_naps);
 }
