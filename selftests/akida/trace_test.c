@@ -909,6 +909,12 @@ TEST_F(lost, dropped_interrupt_counted)
 
 	lost0 = dbg_counter(self->d.name, "npu_lost_irqs");
 	naps0 = dbg_counter(self->d.name, "npu_poll_naps");
+	/*
+	 * The completion is also delayed well past several poll intervals, so
+	 * the worker is napping, not checking, when it comes, however late
+	 * the worker runs after INFER_START.
+	 */
+	akt_emu_wr(&self->emu, AKIDA_EMU_FAULT_NPU_DELAY_US, 200000);
 	akt_emu_wr(&self->emu, AKIDA_EMU_FAULT_DROP, 1);
 	ASSERT_EQ(0, lost_run_npu_only(&self->m, self->fd, &w));
 	EXPECT_EQ(0, akt_emu_rd(&self->emu, AKIDA_EMU_FAULT_DROP));

@@ -929,6 +929,7 @@ int akida_job_init(struct akida_dev *adev)
 	INIT_LIST_HEAD(&eng->pipeline);
 	init_waitqueue_head(&eng->worker_wq);
 	atomic_set(&eng->irq_status, 0);
+	atomic64_set(&eng->irq_latch_ns, 0);
 	atomic_set(&eng->reset_req, 0);
 	init_completion(&eng->reset_done);
 	mutex_init(&eng->reset_lock);

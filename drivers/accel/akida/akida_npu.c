@@ -63,23 +63,28 @@ bool akida_worker_interrupted(struct akida_job_engine *eng)
 
 /*
  * Sleep until an NPU interrupt, an interruption, or @ns have passed. With
- * NPU interrupts on, a nap that lasted its whole interval is noted: a
- * command found complete right after it completed without its interrupt
- * waking us. The time decides, not the return value: an interrupt that
- * latched its bits but did not wake us makes the wait return 0 once the
- * timer fires.
+ * NPU interrupts on, a nap that the poll interval ended is noted: a command
+ * found complete right after it completed without its interrupt waking us.
+ * That is a wait that timed out with no bits latched, or one that lasted
+ * its whole interval although bits were latched at least half of it before
+ * its end (an interrupt that did not wake us: the wait returns 0 once the
+ * timer fires). A late wake-up (the vCPU or the worker not scheduled for a
+ * while) is not one: the handler latches its bits just before it.
  */
 void akida_worker_nap(struct akida_job_engine *eng, u64 ns)
 {
-	u64 t0 = ktime_get_ns();
+	u64 t0 = ktime_get_ns(), now;
 	int ret;
 
 	ret = wait_event_interruptible_hrtimeout(eng->worker_wq,
 						 atomic_read(&eng->irq_status) ||
 						 akida_worker_interrupted(eng),
 						 ns_to_ktime(ns));
-	eng->nap_polled = eng->npu_irq && ret != -ERESTARTSYS &&
-			  (ret == -ETIME || ktime_get_ns() - t0 >= ns);
+	now = ktime_get_ns();
+	eng->nap_polled = eng->npu_irq &&
+			  (ret == -ETIME ||
+			   (!ret && now - t0 >= ns &&
+			    now - atomic64_read(&eng->irq_latch_ns) >= ns / 2));
 	if (eng->nap_polled)
 		atomic64_inc(&eng->adev->diag.npu_poll_naps);
 }
@@ -326,6 +331,7 @@ bool akida_job_irq(struct akida_dev *adev)
 	iowrite32(st, adev->bar0 + AKIDA_NPU_IRQ_STATUS);
 	trace_akida_irq_npu(adev->minor, st);
 	atomic64_inc(&adev->diag.npu_irqs);
+	atomic64_set(&eng->irq_latch_ns, ktime_get_ns());
 	atomic_or(st, &eng->irq_status);
 	wake_up(&eng->worker_wq);
 	return true;
