@@ -133,9 +133,10 @@ static irqreturn_t akida_irq(int irq, void *data)
  * region that does not hold what we wrote means the configuration writes
  * did not reach the controller.
  */
-static int akida_iatu_program(struct pci_dev *pdev, unsigned int index,
+static int akida_iatu_program(struct akida_dev *adev, unsigned int index,
 			      unsigned int bar, u32 target)
 {
+	struct pci_dev *pdev = adev->pdev;
 	u32 ctrl2 = AKIDA_IATU_CTRL2_ENABLE | AKIDA_IATU_CTRL2_BAR_MATCH |
 		    AKIDA_IATU_CTRL2_FUNC_EN | FIELD_PREP(AKIDA_IATU_CTRL2_BAR, bar);
 	u32 check = AKIDA_IATU_CTRL2_ENABLE | AKIDA_IATU_CTRL2_BAR_MATCH |
@@ -151,6 +152,7 @@ static int akida_iatu_program(struct pci_dev *pdev, unsigned int index,
 
 	pci_read_config_dword(pdev, AKIDA_IATU_CTRL2, &rb_ctrl2);
 	pci_read_config_dword(pdev, AKIDA_IATU_TARGET_LO, &rb_target);
+	akida_diag_iatu(adev, index, bar, target, ctrl2, rb_ctrl2, rb_target);
 	if ((rb_ctrl2 & check) != (ctrl2 & check) || rb_target != target) {
 		pci_err(pdev, "iATU inbound region %u (BAR%u -> AXI %#x) does not hold: ctrl2 %#x target %#x\n",
 			index, bar, target, rb_ctrl2, rb_target);
@@ -162,15 +164,14 @@ static int akida_iatu_program(struct pci_dev *pdev, unsigned int index,
 static int akida_iatu_setup(struct akida_dev *adev)
 {
 	const struct akida_chip_info *info = adev->info;
-	struct pci_dev *pdev = adev->pdev;
 	int ret;
 
 	/* The vendor's regions: 0 for BAR0, 1 for BAR2, 2 for BAR4. */
-	ret = akida_iatu_program(pdev, 0, info->npu_bar, info->npu_axi);
+	ret = akida_iatu_program(adev, 0, info->npu_bar, info->npu_axi);
 	if (!ret)
-		ret = akida_iatu_program(pdev, 1, info->dbi_bar, info->dbi_axi);
+		ret = akida_iatu_program(adev, 1, info->dbi_bar, info->dbi_axi);
 	if (!ret)
-		ret = akida_iatu_program(pdev, 2, info->mem_bar, info->mem_axi);
+		ret = akida_iatu_program(adev, 2, info->mem_bar, info->mem_axi);
 	return ret;
 }
 
@@ -362,6 +363,7 @@ static struct akida_dev *akida_dev_alloc(struct pci_dev *pdev,
 	mutex_init(&adev->files_lock);
 	INIT_LIST_HEAD(&adev->files);
 	init_rwsem(&adev->raw_lock);
+	akida_diag_init(adev);
 
 	/* From here on, put_device() frees everything above. */
 	device_initialize(&adev->dev);
@@ -458,6 +460,7 @@ static int akida_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_job_fini;
 	}
 
+	akida_debugfs_init(adev);
 	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s, %s\n",
 		 dev_name(&adev->dev), info->name, adev->np_count, adev->sram_size / SZ_1K,
 		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI",
@@ -488,6 +491,8 @@ static void akida_remove(struct pci_dev *pdev)
 	struct akida_dev *adev = pci_get_drvdata(pdev);
 	bool dead;
 
+	/* Waits for the debugfs readers: nothing below has them to fear. */
+	akida_debugfs_fini(adev);
 	/* No new opens. Open files stay, and get -ENODEV from now on. */
 	cdev_device_del(&adev->cdev, &adev->dev);
 
@@ -542,12 +547,14 @@ static int __init akida_init(void)
 	ret = class_register(&akida_class);
 	if (ret)
 		goto err_chrdev;
+	akida_debugfs_register();
 	ret = pci_register_driver(&akida_pci_driver);
 	if (ret)
-		goto err_class;
+		goto err_debugfs;
 	return 0;
 
-err_class:
+err_debugfs:
+	akida_debugfs_unregister();
 	class_unregister(&akida_class);
 err_chrdev:
 	unregister_chrdev_region(akida_devt, AKIDA_MAX_DEVICES);
@@ -558,6 +565,7 @@ module_init(akida_init);
 static void __exit akida_exit(void)
 {
 	pci_unregister_driver(&akida_pci_driver);
+	akida_debugfs_unregister();
 	class_unregister(&akida_class);
 	unregister_chrdev_region(akida_devt, AKIDA_MAX_DEVICES);
 	ida_destroy(&akida_ida);

@@ -27,6 +27,7 @@
 #include <linux/srcu.h>
 #include <linux/types.h>
 
+#include "akida_debugfs.h"
 #include "akida_edma.h"
 #include "akida_job.h"
 #include "compat.h"
@@ -110,6 +111,7 @@ struct akida_chip_info {
  *	is created, so that none appears under a raw transfer.
  * @edma: The eDMA engine.
  * @job: The job engine (akida_job.h).
+ * @diag: Counters, the last faults, debugfs (akida_debugfs.h).
  */
 struct akida_dev {
 	struct pci_dev *pdev;
@@ -146,6 +148,7 @@ struct akida_dev {
 
 	struct akida_edma edma;
 	struct akida_job_engine job;
+	struct akida_diag diag;
 };
 
 /**

@@ -38,6 +38,7 @@
 
 #include "akida_drv.h"
 #include "akida_regs.h"
+#include "akida_trace.h"
 
 /* Data elements per list at most, however large the reserved area. */
 #define AKIDA_LL_MAX_ELEMS	1024
@@ -279,6 +280,20 @@ bool akida_dma_quarantine(struct akida_dev *adev, struct sg_table *sgt,
 bool akida_dma_wedged(struct akida_dev *adev)
 {
 	return READ_ONCE(adev->edma.wedged) != 0;
+}
+
+unsigned int akida_dma_quarantined(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	struct akida_dma_hold *h;
+	unsigned long flags;
+	unsigned int n = 0;
+
+	spin_lock_irqsave(&e->lock, flags);
+	list_for_each_entry(h, &e->quarantine, node)
+		n++;
+	spin_unlock_irqrestore(&e->lock, flags);
+	return n;
 }
 
 /* @ch is confirmed not running: it no longer holds host memory. Lock held. */
@@ -578,6 +593,8 @@ bool akida_edma_irq(struct akida_dev *adev)
 			spin_unlock(&e->lock);
 			continue;
 		}
+		trace_akida_irq_edma(adev->minor, d, status);
+		atomic64_inc(&adev->diag.edma_irqs[d]);
 		for_each_set_bit(i, &bits, e->nr_ch) {
 			struct akida_edma_chan *ch = &e->chan[d][i];
 
@@ -649,6 +666,7 @@ static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
 	spin_lock_irqsave(&e->lock, flags);
 	ch->err = 0;
 	ch->bytes = bytes;
+	ch->axi = ch->elems[0].axi;
 	if (akida_dev_gone(adev)) {
 		ch->state = AKIDA_CH_GONE;
 		spin_unlock_irqrestore(&e->lock, flags);
@@ -664,6 +682,7 @@ static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
 		r->viewport | FIELD_PREP(AKIDA_EDMA_VIEWPORT_CH, ch->id));
 	edma_wr(e, AKIDA_EDMA_CH_CONTROL1, AKIDA_EDMA_CTL_CCS | AKIDA_EDMA_CTL_LLE);
 	akida_write64(ch->ll_axi, e->regs + AKIDA_EDMA_CH_LLP_LO);
+	trace_akida_dma_start(adev->minor, ch->dir, ch->id, n, bytes, ch->axi);
 	edma_wr(e, r->doorbell, FIELD_PREP(AKIDA_EDMA_DOORBELL_CH, ch->id));
 	spin_unlock_irqrestore(&e->lock, flags);
 }
@@ -697,6 +716,27 @@ static void akida_chan_report_abort(struct akida_edma_chan *ch, u32 err)
 }
 
 static int akida_chan_settle(struct akida_edma_chan *ch, unsigned int ms);
+
+/*
+ * Trace the end of a list that did not complete (abort, timeout) and keep
+ * it in the fault ring. @err: the decoded error bits of an abort; for a
+ * timeout 0 if the channel was stopped, 1 if it is wedged.
+ */
+static void akida_chan_fault(struct akida_edma_chan *ch, u32 kind, u32 err)
+{
+	struct akida_fault f = {
+		.kind = kind, .dir = ch->dir, .ch = ch->id, .axi = ch->axi,
+		.bytes = ch->bytes, .code = err,
+	};
+
+	if (kind == AKIDA_FAULT_DMA_ABORT)
+		trace_akida_dma_abort(ch->adev->minor, ch->dir, ch->id, ch->bytes,
+				      ch->axi, err);
+	else
+		trace_akida_dma_timeout(ch->adev->minor, ch->dir, ch->id,
+					ch->bytes, ch->axi, err);
+	akida_diag_fault(ch->adev, &f);
+}
 
 /*
  * The list did not complete in time: stop the channel and wait, bounded,
@@ -742,6 +782,7 @@ static int akida_chan_timeout(struct akida_edma_chan *ch)
 	atomic64_inc(&st->timeouts);
 	/* The list's memory goes back only once the channel reads as stopped. */
 	ret = dead ? -EIO : akida_chan_settle(ch, AKIDA_EDMA_STOP_MS);
+	akida_chan_fault(ch, AKIDA_FAULT_DMA_TIMEOUT, !!ret);
 	if (ret) {
 		spin_lock_irqsave(&e->lock, flags);
 		akida_chan_wedge(ch);
@@ -791,9 +832,12 @@ static int akida_chan_wait(struct akida_edma_chan *ch)
 	case AKIDA_CH_DONE:
 		atomic64_inc(&st->transfers);
 		atomic64_add(ch->bytes, &st->bytes);
+		trace_akida_dma_done(ch->adev->minor, ch->dir, ch->id, ch->bytes,
+				     ch->axi, 0);
 		return 0;
 	case AKIDA_CH_ABORTED:
 		atomic64_inc(&st->aborts);
+		akida_chan_fault(ch, AKIDA_FAULT_DMA_ABORT, err);
 		akida_chan_report_abort(ch, err);
 		return -EIO;
 	default:

@@ -70,6 +70,7 @@ struct akida_dma_elem {
  * @state: enum akida_chan_state; under akida_edma.lock.
  * @err: Decoded error bits of the last abort; under akida_edma.lock.
  * @bytes: Bytes of the running list (for the statistics).
+ * @axi: AXI address of the running list's first element (for tracing).
  * @suspect: A list timed out on the channel: before its next list, wait
  *	until the engine reports it stopped. Only touched by its holder.
  * @wedged: A list timed out and the channel could not be confirmed stopped:
@@ -90,6 +91,7 @@ struct akida_edma_chan {
 	enum akida_chan_state state;
 	u32 err;
 	u64 bytes;
+	u32 axi;
 	bool suspect;
 	bool wedged;
 	wait_queue_head_t wq;
@@ -240,5 +242,13 @@ bool akida_dma_quarantine(struct akida_dev *adev, struct sg_table *sgt,
  * Return: true while a timed-out channel is not confirmed stopped.
  */
 bool akida_dma_wedged(struct akida_dev *adev);
+
+/**
+ * akida_dma_quarantined() - how many failed transfers' buffers are kept.
+ * @adev: The device.
+ *
+ * Return: entries of the quarantine (see akida_dma_quarantine()).
+ */
+unsigned int akida_dma_quarantined(struct akida_dev *adev);
 
 #endif /* AKIDA_EDMA_H */

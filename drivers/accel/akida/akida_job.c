@@ -46,6 +46,7 @@
 #include "akida_job_priv.h"
 #include "akida_npu_regs.h"
 #include "akida_regs.h"
+#include "akida_trace.h"
 
 static unsigned int queue_depth = 2;
 module_param(queue_depth, uint, 0644);
@@ -262,6 +263,10 @@ static void akida_job_complete(struct akida_job_engine *eng,
 	jf->in_flight--;
 	jf->done++;
 	jf->seq++;
+	/* Under the lock: once it is dropped, a waiter may collect and free it. */
+	trace_akida_job_complete(eng->adev->minor, job->id, job->status, job->step,
+				 npu_error, job->inputs_done,
+				 job->end_ns - job->submit_ns);
 	/*
 	 * Wake under the lock: once a releasing file sees in_flight == 0 under
 	 * the lock, nobody touches it any more.
@@ -378,6 +383,8 @@ static struct akida_job *akida_job_take(struct akida_job_engine *eng)
 		job->start_ns = ktime_get_ns();
 		list_add_tail(&job->node, &eng->pipeline);
 		spin_unlock(&eng->lock);
+		trace_akida_job_start(eng->adev->minor, job->id,
+				      job->start_ns - job->submit_ns);
 		return job;
 	}
 	spin_unlock(&eng->lock);
@@ -492,6 +499,38 @@ static int akida_job_xfer_all(struct akida_job_engine *eng,
 	return 0;
 }
 
+/* The worker begins step @step (AKIDA_STEP_*) of @job. */
+static void akida_step_begin(struct akida_job_engine *eng,
+			     struct akida_job *job, u32 step)
+{
+	WRITE_ONCE(job->cur_step, step);
+	job->step_ns = ktime_get_ns();
+	trace_akida_job_step_begin(eng->adev->minor, job->id, step);
+}
+
+/* ... and ends it with @err (0 or a negative errno). */
+static void akida_step_end(struct akida_job_engine *eng,
+			   struct akida_job *job, u32 step, int err)
+{
+	trace_akida_job_step_end(eng->adev->minor, job->id, step, err,
+				 ktime_get_ns() - job->step_ns);
+}
+
+/* Keep an NPU error or timeout of @job in the fault ring. */
+static void akida_job_npu_fault(struct akida_job_engine *eng,
+				struct akida_job *job, int ret, u32 step,
+				u32 code)
+{
+	struct akida_fault f = {
+		.kind = ret == -ETIMEDOUT ? AKIDA_FAULT_NPU_TIMEOUT :
+					    AKIDA_FAULT_NPU_ERROR,
+		.job = job->id, .step = step, .code = code,
+	};
+
+	if (ret == -ETIMEDOUT || ret == -EIO)
+		akida_diag_fault(eng->adev, &f);
+}
+
 static void akida_job_count_npu(struct akida_job_engine *eng,
 				struct akida_job *job, u64 ns, u64 loads,
 				u64 updates, u64 inferences)
@@ -515,6 +554,8 @@ static void akida_job_count_npu(struct akida_job_engine *eng,
 static void akida_job_fail_npu(struct akida_job_engine *eng,
 			       struct akida_job *job, int ret, u32 step, u32 code)
 {
+	akida_step_end(eng, job, step, ret);
+	akida_job_npu_fault(eng, job, ret, step, code);
 	if (ret == -ETIMEDOUT)
 		akida_npu_recover(eng);
 	/* Interrupted by a reset (-EIO for its jobs) or by removal. */
@@ -558,6 +599,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		npu->wl_valid = false;
 		spin_unlock(&eng->lock);
 
+		akida_step_begin(eng, job, AKIDA_STEP_PROGRAM);
 		npu_wr64(eng, AKIDA_NPU_MODEL_ADDR_LO, job->prog_addr);
 		npu_wr(eng, AKIDA_NPU_MODEL_SIZE, job->prog_size);
 		t0 = ktime_get_ns();
@@ -565,6 +607,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		akida_job_count_npu(eng, job, ktime_get_ns() - t0, !ret, 0, 0);
 		if (ret)
 			goto fail_program;
+		akida_step_end(eng, job, AKIDA_STEP_PROGRAM, 0);
 
 		spin_lock(&eng->lock);
 		npu->valid = true;
@@ -575,6 +618,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	}
 
 	if (apply) {
+		akida_step_begin(eng, job, AKIDA_STEP_WEIGHTS);
 		if (!npu->wl_valid || npu->wl_layer != job->weight_layer) {
 			ret = akida_prog_weight_bytes(eng, job->prog_addr,
 						      job->prog_size,
@@ -611,6 +655,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 			spin_unlock(&eng->lock);
 			goto fail_weights;
 		}
+		akida_step_end(eng, job, AKIDA_STEP_WEIGHTS, 0);
 		spin_lock(&eng->lock);
 		npu->weights = true;
 		npu->weights_stale = false;
@@ -620,9 +665,11 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 		spin_unlock(&eng->lock);
 	}
 
+	akida_step_begin(eng, job, AKIDA_STEP_RUN);
 	if (npu->output_size != job->out_size) {
 		dev_dbg(&adev->dev, "job %llu: program output is %u bytes, job says %u\n",
 			job->id, npu->output_size, job->out_size);
+		akida_step_end(eng, job, AKIDA_STEP_RUN, -EINVAL);
 		akida_job_complete(eng, job, -EINVAL, AKIDA_STEP_RUN, 0);
 		return;
 	}
@@ -637,6 +684,7 @@ static void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	spin_lock(&eng->lock);
 	job->state = AKIDA_JS_RUNNING;
 	spin_unlock(&eng->lock);
+	eng->nap_polled = false;
 	npu_wr(eng, AKIDA_NPU_INFER_START, job->batch);
 	return;
 
@@ -655,6 +703,7 @@ fail_weights:
 static bool akida_job_check_run(struct akida_job_engine *eng,
 				struct akida_job *job)
 {
+	bool polled = akida_npu_nap_polled(eng);
 	u64 now = ktime_get_ns();
 	u32 st, code = 0;
 
@@ -672,24 +721,32 @@ static bool akida_job_check_run(struct akida_job_engine *eng,
 		dev_warn(&eng->adev->dev, "job %llu: NPU batch timed out\n",
 			 job->id);
 		akida_job_count_npu(eng, job, now - eng->run_start_ns, 0, 0, 0);
+		akida_step_end(eng, job, AKIDA_STEP_RUN, -ETIMEDOUT);
+		akida_job_npu_fault(eng, job, -ETIMEDOUT, AKIDA_STEP_RUN, 0);
 		akida_npu_recover(eng);
 		akida_job_complete(eng, job, -ETIMEDOUT, AKIDA_STEP_RUN, 0);
 		return true;
 	}
+	akida_npu_found(eng, polled);
 	job->inputs_done = FIELD_GET(AKIDA_NPU_INFER_STATUS_COUNT, st);
 	akida_job_count_npu(eng, job, ktime_get_ns() - eng->run_start_ns, 0, 0,
 			    job->inputs_done);
 	if (st & AKIDA_NPU_INFER_STATUS_ERROR) {
 		code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
+		akida_step_end(eng, job, AKIDA_STEP_RUN, -EIO);
+		akida_job_npu_fault(eng, job, -EIO, AKIDA_STEP_RUN, code);
 		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, code);
 		return true;
 	}
 	if (job->inputs_done != job->batch) {
 		dev_warn(&eng->adev->dev, "job %llu: NPU done after %u of %u inputs\n",
 			 job->id, job->inputs_done, job->batch);
+		akida_step_end(eng, job, AKIDA_STEP_RUN, -EIO);
+		akida_job_npu_fault(eng, job, -EIO, AKIDA_STEP_RUN, 0);
 		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, 0);
 		return true;
 	}
+	akida_step_end(eng, job, AKIDA_STEP_RUN, 0);
 	spin_lock(&eng->lock);
 	job->state = AKIDA_JS_RAN;
 	spin_unlock(&eng->lock);
@@ -698,8 +755,11 @@ static bool akida_job_check_run(struct akida_job_engine *eng,
 
 static void akida_job_output(struct akida_job_engine *eng, struct akida_job *job)
 {
-	int ret = akida_job_xfer_all(eng, job, false);
+	int ret;
 
+	akida_step_begin(eng, job, AKIDA_STEP_OUTPUT);
+	ret = akida_job_xfer_all(eng, job, false);
+	akida_step_end(eng, job, AKIDA_STEP_OUTPUT, ret);
 	akida_job_complete(eng, job, ret, AKIDA_STEP_OUTPUT, 0);
 }
 
@@ -754,7 +814,9 @@ static bool akida_worker_step(struct akida_job_engine *eng)
 	if (n < akida_queue_depth()) {
 		job = akida_job_take(eng);
 		if (job) {
+			akida_step_begin(eng, job, AKIDA_STEP_INPUT);
 			ret = akida_job_xfer_all(eng, job, true);
+			akida_step_end(eng, job, AKIDA_STEP_INPUT, ret);
 			if (ret)
 				akida_job_complete(eng, job, ret,
 						   AKIDA_STEP_INPUT, 0);
@@ -781,6 +843,7 @@ static void akida_worker_reset(struct akida_job_engine *eng)
 	spin_lock(&eng->lock);
 	eng->counters.resets++;
 	spin_unlock(&eng->lock);
+	trace_akida_reset(adev->minor, AKIDA_RESET_IOCTL, ret);
 	eng->reset_result = ret;
 	complete(&eng->reset_done);
 }
@@ -866,6 +929,7 @@ int akida_job_init(struct akida_dev *adev)
 	INIT_LIST_HEAD(&eng->pipeline);
 	init_waitqueue_head(&eng->worker_wq);
 	atomic_set(&eng->irq_status, 0);
+	atomic64_set(&eng->irq_latch_ns, 0);
 	atomic_set(&eng->reset_req, 0);
 	init_completion(&eng->reset_done);
 	mutex_init(&eng->reset_lock);
@@ -1145,6 +1209,9 @@ static int akida_job_queue(struct akida_file *af, struct akida_job *job,
 		jf->counters.jobs_submitted++;
 		eng->counters.jobs_pending++;
 		jf->counters.jobs_pending++;
+		trace_akida_job_submit(adev->minor, job->id, job->flags, job->batch,
+				       job->in_size, job->out_size, job->n_in,
+				       job->n_out);
 	}
 	spin_unlock(&eng->lock);
 	if (ret) {

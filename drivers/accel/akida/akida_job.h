@@ -78,6 +78,7 @@ struct akida_npu_state {
  * @worker_wq: Where @worker sleeps; woken by submissions, NPU interrupts,
  *	reset requests and stop.
  * @irq_status: NPU IRQ_STATUS bits latched by akida_job_irq() (atomic).
+ * @irq_latch_ns: When akida_job_irq() last latched bits (atomic).
  * @irq_ready: akida_job_irq() may touch the NPU (set once initialised).
  * @npu_irq: NPU completion is signalled by MSI (else polled).
  * @reset_req: A reset was requested (atomic, set under @lock, cleared by the
@@ -110,6 +111,7 @@ struct akida_job_engine {
 	wait_queue_head_t worker_wq;
 
 	atomic_t irq_status;
+	atomic64_t irq_latch_ns;
 	bool irq_ready;
 	bool npu_irq;
 
@@ -137,6 +139,7 @@ struct akida_job_engine {
 	u32 events;		/* NPU IRQ_STATUS bits seen, not consumed */
 	u64 run_start_ns;	/* when the running batch was started */
 	u64 run_deadline_ns;	/* when it times out */
+	bool nap_polled;	/* the last nap ended by the poll interval */
 	u64 msi_addr;		/* MSI message in NPU_IMWR_* */
 	u32 msi_data;
 	void *stage;		/* staging buffer for scattered host buffers */

@@ -47,6 +47,10 @@ struct akida_xfer {
  * @id: Job id.
  * @state: enum akida_job_state, under akida_job_engine.lock.
  *
+ * @cur_step: AKIDA_STEP_* the worker last began for the job (debugfs reads
+ *	it without a lock: READ_ONCE/WRITE_ONCE).
+ * @step_ns: When that step began (the worker's, for tracing).
+ *
  * The request fields are set at submit and read-only afterwards; the result
  * fields are written by the worker before the job becomes DONE.
  */
@@ -88,6 +92,10 @@ struct akida_job {
 	u64 start_ns;
 	u64 end_ns;
 	u64 npu_ns;
+
+	/* progress */
+	u32 cur_step;
+	u64 step_ns;
 };
 
 static inline u32 npu_rd(struct akida_job_engine *eng, u32 reg)
@@ -124,6 +132,8 @@ int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
 void akida_npu_events(struct akida_job_engine *eng);
 bool akida_worker_interrupted(struct akida_job_engine *eng);
 void akida_worker_nap(struct akida_job_engine *eng, u64 ns);
+bool akida_npu_nap_polled(struct akida_job_engine *eng);
+void akida_npu_found(struct akida_job_engine *eng, bool polled);
 u64 akida_npu_poll_ns(struct akida_job_engine *eng);
 void akida_npu_msi_sync(struct akida_job_engine *eng);
 int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code);

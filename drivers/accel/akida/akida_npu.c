@@ -19,6 +19,7 @@
 #include "akida_job_priv.h"
 #include "akida_npu_regs.h"
 #include "akida_regs.h"
+#include "akida_trace.h"
 
 unsigned int akida_npu_timeout_ms = 5000;
 module_param_named(npu_timeout_ms, akida_npu_timeout_ms, uint, 0644);
@@ -60,13 +61,54 @@ bool akida_worker_interrupted(struct akida_job_engine *eng)
 	       atomic_read(&eng->reset_req) || akida_dev_gone(eng->adev);
 }
 
-/* Sleep until an NPU interrupt, an interruption, or @ns have passed. */
+/*
+ * Sleep until an NPU interrupt, an interruption, or @ns have passed. With
+ * NPU interrupts on, a nap that the poll interval ended is noted: a command
+ * found complete right after it completed without its interrupt waking us.
+ * That is a wait that timed out with no bits latched, or one that lasted
+ * its whole interval although bits were latched at least half of it before
+ * its end (an interrupt that did not wake us: the wait returns 0 once the
+ * timer fires). A late wake-up (the vCPU or the worker not scheduled for a
+ * while) is not one: the handler latches its bits just before it.
+ */
 void akida_worker_nap(struct akida_job_engine *eng, u64 ns)
 {
-	wait_event_interruptible_hrtimeout(eng->worker_wq,
-					   atomic_read(&eng->irq_status) ||
-					   akida_worker_interrupted(eng),
-					   ns_to_ktime(ns));
+	u64 t0 = ktime_get_ns(), now;
+	int ret;
+
+	ret = wait_event_interruptible_hrtimeout(eng->worker_wq,
+						 atomic_read(&eng->irq_status) ||
+						 akida_worker_interrupted(eng),
+						 ns_to_ktime(ns));
+	now = ktime_get_ns();
+	eng->nap_polled = eng->npu_irq &&
+			  (ret == -ETIME ||
+			   (!ret && now - t0 >= ns &&
+			    now - atomic64_read(&eng->irq_latch_ns) >= ns / 2));
+	if (eng->nap_polled)
+		atomic64_inc(&eng->adev->diag.npu_poll_naps);
+}
+
+/* Did the last nap end by the poll interval? Consumes the answer. */
+bool akida_npu_nap_polled(struct akida_job_engine *eng)
+{
+	bool polled = eng->nap_polled;
+
+	eng->nap_polled = false;
+	return polled;
+}
+
+/*
+ * An NPU command is over; @polled: it was found right after a nap that the
+ * poll interval ended, so its interrupt was lost (or never woke us).
+ */
+void akida_npu_found(struct akida_job_engine *eng, bool polled)
+{
+	if (!polled)
+		return;
+	atomic64_inc(&eng->adev->diag.npu_lost_irqs);
+	dev_dbg_ratelimited(&eng->adev->dev,
+			    "NPU completion found by the poll: interrupt lost\n");
 }
 
 u64 akida_npu_poll_ns(struct akida_job_engine *eng)
@@ -106,11 +148,14 @@ int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 {
 	u64 start = ktime_get_ns();
 	u64 deadline = start + (u64)READ_ONCE(akida_npu_timeout_ms) * NSEC_PER_MSEC;
+	bool polled;
 	u32 st;
 
 	akida_npu_msi_sync(eng);
+	eng->nap_polled = false;
 	npu_wr(eng, reg, 1);
 	for (;;) {
+		polled = akida_npu_nap_polled(eng);
 		akida_npu_events(eng);
 		eng->events &= ~(AKIDA_NPU_IRQ_MODEL_DONE | AKIDA_NPU_IRQ_ERROR);
 		st = npu_rd(eng, AKIDA_NPU_STATUS);
@@ -122,6 +167,7 @@ int akida_npu_command(struct akida_job_engine *eng, u32 reg, u32 *code)
 			return -ETIMEDOUT;
 		akida_worker_nap(eng, akida_npu_poll_ns(eng));
 	}
+	akida_npu_found(eng, polled);
 	if (st & AKIDA_NPU_STATUS_ERROR) {
 		*code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
 		return -EIO;
@@ -219,11 +265,13 @@ int akida_prog_weight_bytes(struct akida_job_engine *eng, u64 addr,
 void akida_npu_recover(struct akida_job_engine *eng)
 {
 	struct akida_dev *adev = eng->adev;
-	int idx;
+	int idx, ret;
 
 	if (akida_dev_enter(adev, &idx))
 		return;
-	if (akida_npu_setup(eng))
+	ret = akida_npu_setup(eng);
+	trace_akida_reset(adev->minor, AKIDA_RESET_NPU_TIMEOUT, ret);
+	if (ret)
 		dev_err(&adev->dev, "NPU recovery failed\n");
 	akida_dev_exit(adev, idx);
 }
@@ -281,6 +329,9 @@ bool akida_job_irq(struct akida_dev *adev)
 	if (!st)
 		return false;
 	iowrite32(st, adev->bar0 + AKIDA_NPU_IRQ_STATUS);
+	trace_akida_irq_npu(adev->minor, st);
+	atomic64_inc(&adev->diag.npu_irqs);
+	atomic64_set(&eng->irq_latch_ns, ktime_get_ns());
 	atomic_or(st, &eng->irq_status);
 	wake_up(&eng->worker_wq);
 	return true;
