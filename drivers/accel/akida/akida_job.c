@@ -1168,11 +1168,14 @@ static int akida_job_ref_all(struct akida_file *af, struct akida_job *job)
 
 /*
  * Map @job's inputs and queue it. On failure its resources are dropped here
- * (so that nothing stays mapped once the caller leaves the guard).
+ * (so that nothing stays mapped once the caller leaves the guard). On
+ * success *@id is the job's id, read under the lock: once queued, the job
+ * may run, complete and be collected and freed by another thread's
+ * JOB_WAIT before the caller looks at it again.
  * Context: inside akida_dev_enter().
  */
 static int akida_job_queue(struct akida_file *af, struct akida_job *job,
-			   bool prog)
+			   bool prog, u64 *id)
 {
 	struct akida_dev *adev = af->adev;
 	struct akida_job_engine *eng = &adev->job;
@@ -1194,6 +1197,7 @@ static int akida_job_queue(struct akida_file *af, struct akida_job *job,
 		ret = -EAGAIN;
 	} else {
 		job->id = eng->next_id++;
+		*id = job->id;
 		job->state = AKIDA_JS_QUEUED;
 		list_add_tail(&job->node, &jf->queue);
 		list_add_tail(&job->file_node, &jf->jobs);
@@ -1238,6 +1242,7 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 	struct akida_job *job;
 	unsigned int i;
 	int idx, ret;
+	u64 id;
 
 	if (args->flags & ~AKIDA_JOB_FLAGS_ALL || args->pad) {
 		dev_dbg(&adev->dev, "submit: bad flags %#x or padding\n", args->flags);
@@ -1342,11 +1347,12 @@ int akida_job_submit(struct akida_file *af, struct akida_job_submit *args)
 	ret = akida_dev_enter(adev, &idx);
 	if (ret)
 		goto err_free;
-	ret = akida_job_queue(af, job, prog);
+	ret = akida_job_queue(af, job, prog, &id);
 	akida_dev_exit(adev, idx);
 	if (ret)
 		goto err_free;
-	args->job_id = job->id;
+	/* The job is not ours any more: it may already be collected. */
+	args->job_id = id;
 	wake_up(&eng->worker_wq);
 	return 0;
 
