@@ -143,6 +143,20 @@ static int command(struct akida_device *dev, uint32_t reg, uint32_t val, uint32_
 	return 0;
 }
 
+/*
+ * CONTROL.RESET may return CLOCK_MODE to performance and leave interrupt
+ * bits latched (HARDWARE.md does not say): the caller's clock mode survives
+ * a reset, as with the kernel driver, and no stale bit is left behind.
+ */
+static int after_reset(struct akida_device *dev)
+{
+	if (wr(dev, NPU_CLOCK_MODE, dev->caps.clock_mode))
+		return akida_fail(AKIDA_ERR_HARDWARE, EIO, "restoring the clock mode failed");
+	if (wr(dev, NPU_IRQ_STATUS, NPU_IRQ_INFER_DONE | NPU_IRQ_MODEL_DONE | NPU_IRQ_ERROR))
+		return akida_fail(AKIDA_ERR_HARDWARE, EIO, "clearing IRQ_STATUS failed");
+	return enable(dev);
+}
+
 int akida_npu_reset(struct akida_device *dev)
 {
 	uint64_t deadline = akida_now_ns() + 1000000000ull;
@@ -158,7 +172,7 @@ int akida_npu_reset(struct akida_device *dev)
 		if (rd(dev, NPU_STATUS, &st))
 			return akida_fail(AKIDA_ERR_HARDWARE, EIO, "reading STATUS failed");
 		if ((st & NPU_STATUS_READY) && st != 0xffffffffu)
-			return enable(dev);
+			return after_reset(dev);
 		sleep_us(100);
 	} while (akida_now_ns() < deadline);
 	return akida_fail(AKIDA_ERR_HARDWARE, ETIMEDOUT, "the NPU did not leave reset in 1 s");

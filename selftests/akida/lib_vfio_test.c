@@ -124,10 +124,12 @@ TEST_F(vdev, clock_mode_and_reset)
 	EXPECT_EQ(1u, m);
 	EXPECT_EQ(0, lib_golden_run(self->dev, 31, &s3, 2, 0)) TH_LOG("%s", akida_error_message());
 	EXPECT_EQ(-EINVAL, akida_set_clock_mode(self->dev, 3));
-	ASSERT_EQ(0, akida_set_clock_mode(self->dev, AKIDA_CLOCK_MODE_PERFORMANCE));
-	/* after a reset the program is gone; a new load works */
+	/* after a reset the program is gone (a new load works); the clock mode stays */
 	ASSERT_EQ(0, akida_reset(self->dev)) TH_LOG("%s", akida_error_message());
+	ASSERT_EQ(0, akida_get_clock_mode(self->dev, &m));
+	EXPECT_EQ(1u, m);
 	EXPECT_EQ(0, lib_golden_run(self->dev, 32, &s3, 2, 0)) TH_LOG("%s", akida_error_message());
+	ASSERT_EQ(0, akida_set_clock_mode(self->dev, AKIDA_CLOCK_MODE_PERFORMANCE));
 }
 
 TEST_HARNESS_MAIN

@@ -716,7 +716,13 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 	AkdNpu *n = &s->npu;
 
 	if (val & NPU_CONTROL_RESET) {
-		/* Cancels a command in progress without a completion. */
+		/*
+		 * Cancels a command in progress without a completion.
+		 * HARDWARE.md does not say what it does to CLOCK_MODE and
+		 * IRQ_STATUS; the strict reading: CLOCK_MODE returns to its
+		 * reset value (0, performance) and the interrupt bits already
+		 * latched stay until written 1 to clear.
+		 */
 		timer_del(n->work);
 		timer_del(n->timer);
 		if (n->cmd != AKD_NPU_IDLE) {
@@ -728,8 +734,8 @@ static void akd_npu_control(AkdState *s, uint32_t val)
 		akd_npu_drop_model(n);
 		n->status = 0;
 		n->error_code = 0;
-		n->irq_status = 0;
 		n->infer_status = 0;
+		n->clock_mode = 0;
 		n->control = val & NPU_CONTROL_POWER_SAVE;
 		return;
 	}
