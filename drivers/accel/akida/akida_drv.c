@@ -201,6 +201,25 @@ static int akida_wait_ready(struct akida_dev *adev)
 	return 0;
 }
 
+/**
+ * akida_hw_reinit() - make the BARs decode again after a function reset.
+ * @adev: The device.
+ *
+ * Linux restores the standard configuration space around a reset, not the
+ * iATU viewport registers (HARDWARE.md section 8): program the inbound
+ * regions again and wait, bounded, until the NPU answers through BAR0.
+ *
+ * Return: 0, -EIO or -ENODEV.
+ */
+int akida_hw_reinit(struct akida_dev *adev)
+{
+	int ret = akida_iatu_setup(adev);
+
+	if (!ret)
+		ret = akida_wait_ready(adev);
+	return ret;
+}
+
 static int akida_map_bars(struct akida_dev *adev)
 {
 	const struct akida_chip_info *info = adev->info;
@@ -362,6 +381,7 @@ static struct akida_dev *akida_dev_alloc(struct pci_dev *pdev,
 	mutex_init(&adev->files_lock);
 	INIT_LIST_HEAD(&adev->files);
 	init_rwsem(&adev->raw_lock);
+	akida_recovery_init(adev);
 
 	/* From here on, put_device() frees everything above. */
 	device_initialize(&adev->dev);
@@ -458,6 +478,9 @@ static int akida_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_job_fini;
 	}
 
+	akida_enable_error_reporting(pdev);
+	/* What slot_reset restores after a reset of the link (AER). */
+	pci_save_state(pdev);
 	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s, %s\n",
 		 dev_name(&adev->dev), info->name, adev->np_count, adev->sram_size / SZ_1K,
 		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI",
@@ -529,6 +552,8 @@ static struct pci_driver akida_pci_driver = {
 	.id_table = akida_pci_ids,
 	.probe = akida_probe,
 	.remove = akida_remove,
+	.shutdown = akida_shutdown,
+	.err_handler = &akida_err_handlers,
 	AKIDA_PCI_DEV_GROUPS(akida_pci_groups),
 };
 
