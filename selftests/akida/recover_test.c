@@ -49,7 +49,7 @@ static int rec_attr_str(const struct akt_dev *d, const char *attr, char *buf,
 
 static long long rec_cnt(const struct akt_dev *d, const char *name)
 {
-	char attr[128];
+	char attr[48];
 
 	snprintf(attr, sizeof(attr), "akida_recovery/%s", name);
 	return akt_attr(d, attr);
