@@ -331,6 +331,8 @@ struct aer_case {
 	const char *cause;
 };
 
+static void aer_dump(const struct akt_dev *d);
+
 static int inject_aer(struct rec *r, void *arg)
 {
 	const struct aer_case *c = arg;
@@ -338,14 +340,117 @@ static int inject_aer(struct rec *r, void *arg)
 	long long recov = rec_cnt(&r->d, "recoveries");
 	char cmd[256];
 
-	snprintf(cmd, sizeof(cmd), HOSTCTL " pcie_aer_inject_error %s >/dev/null", c->cmd);
-	if (system(cmd))
+	char out[256] = "";
+	FILE *f;
+
+	snprintf(cmd, sizeof(cmd), HOSTCTL " pcie_aer_inject_error %s", c->cmd);
+	f = popen(cmd, "r");
+	if (!f)
+		return -errno;
+	if (!fgets(out, sizeof(out), f))
+		out[0] = 0;
+	if (pclose(f))
 		return -EINVAL;
-	if (rec_wait_cnt(&r->d, c->counter, n, BOUND_MS) < 0)
+	if (strncmp(out, "OK", 2)) {
+		ksft_print_msg("pcie_aer_inject_error: %s", out);
+		return -EINVAL;
+	}
+	if (rec_wait_cnt(&r->d, c->counter, n, BOUND_MS) < 0) {
+		aer_dump(&r->d);
 		return -ETIMEDOUT;
+	}
 	if (c->recovers && rec_wait_cnt(&r->d, "recoveries", recov, BOUND_MS) < 0)
 		return -ETIME;
 	return 0;
+}
+
+/* Set @bits in the 16-bit register at @off of @pci's configuration space. */
+static int cfg_set16(const char *pci, off_t off, uint16_t bits)
+{
+	char path[PATH_MAX + 16];
+	uint16_t v;
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/config", pci);
+	fd = open(path, O_RDWR);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, &v, 2, off) != 2)
+		ret = -EIO;
+	v |= bits;
+	if (!ret && pwrite(fd, &v, 2, off) != 2)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+static int cfg_read32(const char *pci, off_t off, uint32_t *v)
+{
+	char path[PATH_MAX + 16];
+	int fd, ret = 0;
+
+	snprintf(path, sizeof(path), "%s/config", pci);
+	fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -errno;
+	if (pread(fd, v, 4, off) != 4)
+		ret = -EIO;
+	close(fd);
+	return ret;
+}
+
+/*
+ * QEMU 7.2 forwards an uncorrectable error message only through functions
+ * whose SERR# Enable is set (Command register), and through a port only
+ * with SERR# Enable in its Bridge Control; Linux sets neither on x86. Set
+ * them on the device and its root port, as `setpci` would, so that the
+ * injected error reaches the guest's AER driver. (Correctable messages are
+ * never forwarded by QEMU 7.2: see aer_correctable.)
+ */
+static int aer_route(const struct akt_dev *d)
+{
+	char port[PATH_MAX], *p;
+	int ret;
+
+	snprintf(port, sizeof(port), "%s", d->pci);
+	p = strrchr(port, '/');
+	if (!p)
+		return -EINVAL;
+	*p = 0;
+	ret = cfg_set16(d->pci, 0x04, 0x0100);		/* PCI_COMMAND_SERR */
+	if (!ret)
+		ret = cfg_set16(port, 0x04, 0x0100);
+	if (!ret)
+		ret = cfg_set16(port, 0x3e, 0x0002);	/* PCI_BRIDGE_CTL_SERR */
+	return ret;
+}
+
+/* Error routing registers of the device and its port, for a failure. */
+static void aer_dump(const struct akt_dev *d)
+{
+	char port[PATH_MAX], *p;
+	uint32_t a = 0, b = 0, c = 0, e = 0;
+	int i;
+
+	snprintf(port, sizeof(port), "%s", d->pci);
+	p = strrchr(port, '/');
+	if (p)
+		*p = 0;
+	cfg_read32(d->pci, 0x04, &a);
+	cfg_read32(d->pci, 0x88, &b);
+	cfg_read32(d->pci, 0x104, &c);
+	cfg_read32(d->pci, 0x110, &e);
+	ksft_print_msg("device: cmd/sta %#x devctl/sta %#x uncor %#x cor %#x\n", a, b, c, e);
+	cfg_read32(port, 0x04, &a);
+	cfg_read32(port, 0x3c, &b);
+	ksft_print_msg("port %s: cmd/sta %#x bridgectl %#x\n", port, a, b);
+	for (i = 0x40; i < 0x180; i += 16) {
+		cfg_read32(port, i, &a);
+		cfg_read32(port, i + 4, &b);
+		cfg_read32(port, i + 8, &c);
+		cfg_read32(port, i + 12, &e);
+		ksft_print_msg("port %#x: %08x %08x %08x %08x\n", i, a, b, c, e);
+	}
 }
 
 static bool kernel_reports_correctable(void)
@@ -366,6 +471,7 @@ static void rec_aer(struct __test_metadata *_metadata, struct rec *r,
 
 	if (access(HOSTCTL, X_OK))
 		ABSENT(return, "no akida-hostctl (not in the test guest)");
+	ASSERT_EQ(0, aer_route(&r->d));
 	rec_busy(_metadata, r, inject_aer, (void *)c, false);
 	EXPECT_EQ(recov + (c->recovers ? 1 : 0), rec_cnt(&r->d, "recoveries"));
 	if (c->recovers) {
@@ -393,31 +499,39 @@ TEST_F_TIMEOUT(rec, aer_fatal, 180)
 	rec_aer(_metadata, &self->r, &c);
 }
 
+/*
+ * A correctable error: the device records it in its AER capability (at
+ * 0x100, Correctable Error Status at +0x10), nothing is recovered, the
+ * device keeps working. QEMU 7.2 does not forward correctable messages to
+ * the root port (pcie_aer_msg_alldev() passes only uncorrectable ones), so
+ * the guest's AER driver never hears of it here; if it does (another
+ * emulator, real hardware), a kernel that reports correctable errors to
+ * drivers (6.3 and later) must count it in akida_recovery/aer_correctable.
+ */
 TEST_F_TIMEOUT(rec, aer_correctable, 120)
 {
 	long long n = rec_cnt(&self->r.d, "aer_correctable");
 	long long recov = rec_cnt(&self->r.d, "recoveries");
-	char cmd[256], path[PATH_MAX + 32], buf[1024];
-	uint64_t end;
+	char path[PATH_MAX + 32], buf[1024];
+	uint32_t hdr = 0, cor = 0;
 
 	if (access(HOSTCTL, X_OK))
 		ABSENT(return, "no akida-hostctl (not in the test guest)");
+	ASSERT_EQ(0, aer_route(&self->r.d));
+	ASSERT_EQ(0, cfg_read32(self->r.d.pci, 0x100, &hdr));
+	ASSERT_EQ(0x0001, hdr & 0xffff) TH_LOG("no AER capability at 0x100: %#x", hdr);
+	ASSERT_EQ(0, system(HOSTCTL " pcie_aer_inject_error -c akida0 RCVR >/dev/null"));
+	usleep(500000);
+	ASSERT_EQ(0, cfg_read32(self->r.d.pci, 0x110, &cor));
 	snprintf(path, sizeof(path), "%s/aer_dev_correctable", self->r.d.pci);
-	snprintf(cmd, sizeof(cmd), HOSTCTL " pcie_aer_inject_error -c akida0 RCVR >/dev/null");
-	ASSERT_EQ(0, system(cmd));
-	/* The PCI core counts it in any case: wait for that. */
-	end = aj_now_ns() + BOUND_MS * 1000000ull;
-	do {
-		ASSERT_EQ(0, akt_read_file(path, buf, sizeof(buf)));
-		if (!strstr(buf, "TOTAL_ERR_COR 0"))
-			break;
-		usleep(10000);
-	} while (aj_now_ns() < end);
-	EXPECT_EQ(NULL, strstr(buf, "TOTAL_ERR_COR 0")) TH_LOG("%s", buf);
-	if (kernel_reports_correctable()) {
-		EXPECT_EQ(n + 1, rec_wait_cnt(&self->r.d, "aer_correctable", n, BOUND_MS));
-	} else {
+	ASSERT_EQ(0, akt_read_file(path, buf, sizeof(buf)));
+	if (strstr(buf, "TOTAL_ERR_COR 0")) {
+		/* Not seen by the kernel: still in the device's status. */
+		EXPECT_NE(0, cor & 0x1) TH_LOG("Receiver Error not recorded: %#x", cor);
 		EXPECT_EQ(n, rec_cnt(&self->r.d, "aer_correctable"));
+		ksft_print_msg("the correctable error stayed in the device (QEMU does not forward it)\n");
+	} else if (kernel_reports_correctable()) {
+		EXPECT_EQ(n + 1, rec_wait_cnt(&self->r.d, "aer_correctable", n, BOUND_MS));
 	}
 	/* Nothing to recover from. */
 	EXPECT_EQ(recov, rec_cnt(&self->r.d, "recoveries"));

@@ -684,6 +684,8 @@ static void akd_realize(PCIDevice *pdev, Error **errp)
 	pcie_cap_flr_init(pdev);
 	akd_set_link_gen2_x1(pdev);
 
+	/* Error reporting (Device Control enables) goes with AER. */
+	pcie_cap_deverr_init(pdev);
 	ret = akd_pm_init(s, errp);
 	if (ret < 0)
 		goto err_pcie;
@@ -759,6 +761,7 @@ static void akd_reset(DeviceState *dev)
 	AkdState *s = AKD1000(dev);
 
 	akd_pm_set_state(s, 0);
+	pcie_cap_deverr_reset(PCI_DEVICE(s));
 
 	memset(s->atu_in, 0, sizeof(s->atu_in));
 	memset(s->atu_out, 0, sizeof(s->atu_out));
