@@ -1513,7 +1513,6 @@ int akida_job_reset(struct akida_dev *adev)
 	return ret;
 }
 
-
 /**
  * akida_job_halt() - stop the worker for a device reset or error recovery.
  * @adev: The device.
