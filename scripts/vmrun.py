@@ -730,7 +730,11 @@ def main():
     q += ["-chardev", f"file,id=out,path={out_log}", "-serial", "chardev:out",
           "-chardev", f"socket,id=ctl,path={ctl},server=on,wait=off", "-serial", "chardev:ctl",
           "-qmp", f"unix:{qmp},server=on,wait=off",
-          "-device", "pcie-root-port,id=rp0,chassis=1,slot=1"]
+          # A Gen2 x1 slot, like the chip's link. Linux then does not wait
+          # for Data Link Layer Link Active after a secondary bus reset (AER
+          # fatal-error recovery), which QEMU 7.2 never sets on a root port
+          # whose slot is hot-plugged through ACPI (q35's default).
+          "-device", "pcie-root-port,id=rp0,chassis=1,slot=1,x-speed=5,x-width=1"]
     if not a.no_device:
         props = ",".join(p for p in ("akd1000,id=akida0,bus=rp0", a.device_props) if p)
         q += ["-device", props]
