@@ -546,6 +546,19 @@ def judge_guest(lines, prefix, a):
     return res
 
 
+def judge_shutdown(console, prefix, a):
+    """The driver's .shutdown ran when the guest powered off (`poweroff -f`
+    goes through device_shutdown(), as reboot and kexec do): the device was
+    quiesced (jobs, eDMA, NPU, interrupt, bus mastering) for the next kernel."""
+    if a.no_module or a.no_device:
+        return []
+    if not any("reboot: Power down" in ln for ln in console):
+        return []   # no clean power-off: the guest checks say why
+    if any(re.search(r"akida_pcie \S+: akida\d+: shut down", ln) for ln in console):
+        return [("PASS", f"{prefix}/shutdown", "", [])]
+    return [("FAIL", f"{prefix}/shutdown", "akida_pcie's .shutdown did not run at power-off", [])]
+
+
 def archive_logs(prefix, work, paths):
     """Keep every run's console and output, compressed, under out/logs/vm/."""
     dst = os.path.join(OUT, "logs", "vm", f"{prefix}-{time.strftime('%Y%m%d-%H%M%S')}")
@@ -813,6 +826,8 @@ def main():
         results.append(("FAIL", f"{prefix}/kernel-console", bad[0].strip(), []))
     elif a.suite and rc is not None:
         results.append(("PASS", f"{prefix}/kernel-console", "", []))
+    if a.suite and rc is not None:
+        results += judge_shutdown(console, prefix, a)
 
     failed = [r for r in results if r[0] == "FAIL"]
     for st, name, detail, out in failed:
