@@ -165,12 +165,19 @@ static int akida_iatu_setup(struct akida_dev *adev)
 	struct pci_dev *pdev = adev->pdev;
 	int ret;
 
-	/* The vendor's regions: 0 for BAR0, 1 for BAR2, 2 for BAR4. */
-	ret = akida_iatu_program(pdev, 0, info->npu_bar, info->npu_axi);
+	/*
+	 * The vendor's regions: 0 for BAR0, 1 for BAR2, 2 for BAR4. A region
+	 * decodes some time after its last write (HARDWARE.md section 2), and
+	 * akida_wait_ready() polls BAR0 only: program BAR0's region last, so
+	 * that once BAR0 answers the other two do too. This matters right
+	 * after a reset, when the eDMA (BAR2) and its lists (BAR4) are used at
+	 * once.
+	 */
+	ret = akida_iatu_program(pdev, 2, info->mem_bar, info->mem_axi);
 	if (!ret)
 		ret = akida_iatu_program(pdev, 1, info->dbi_bar, info->dbi_axi);
 	if (!ret)
-		ret = akida_iatu_program(pdev, 2, info->mem_bar, info->mem_axi);
+		ret = akida_iatu_program(pdev, 0, info->npu_bar, info->npu_axi);
 	return ret;
 }
 
