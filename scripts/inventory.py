@@ -36,7 +36,8 @@ TIERS = {
     "vm-debug": None,
     # npu_irq=0: the NPU completion path by polling; every test that runs jobs.
     "vm-6.12-poll": ["smoke_test", "job_basic_test", "job_stress_test", "ioctl_neg_test",
-                     "fault_job_test", "unload_test", "rw_concurrent_test", "trace_test"],
+                     "fault_job_test", "unload_test", "rw_concurrent_test", "trace_test",
+                     "recover_test"],
     # An NPU without the [model] interface (model-iface=off), as real boards
     # are expected to be: no [model] register write, the raw ABI intact.
     "vm-6.12-noiface": ["smoke_test", "sec_iface_test", "sec_raw_test", "rw_basic_test",

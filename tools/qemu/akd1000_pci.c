@@ -15,6 +15,7 @@
 #include "qemu/log.h"
 #include "qemu/module.h"
 #include "qemu/main-loop.h"
+#include "qemu/range.h"
 #include "qapi/error.h"
 #include "hw/pci/pci.h"
 #include "hw/pci/msi.h"
@@ -25,8 +26,73 @@
 #include "akd1000.h"
 #include "akida_emu_regs.h"
 
+#define AKD_PM_CAP_OFFSET	0x40
 #define AKD_MSI_CAP_OFFSET	0x50
 #define AKD_PCIE_CAP_OFFSET	0x80
+#define AKD_AER_OFFSET		0x100	/* the first extended capability */
+
+/* ---- Power management (HARDWARE.md section 8) ----------------------------- */
+
+/* The power state in PMCSR: 0 (D0) or 3 (D3hot). */
+static unsigned akd_pm_state(AkdState *s)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+
+	return pci_get_word(pdev->config + AKD_PM_CAP_OFFSET + PCI_PM_CTRL) &
+	       PCI_PM_CTRL_STATE_MASK;
+}
+
+static void akd_pm_set_state(AkdState *s, unsigned state)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	uint8_t *pmcsr = pdev->config + AKD_PM_CAP_OFFSET + PCI_PM_CTRL;
+
+	pci_set_word(pmcsr, (pci_get_word(pmcsr) & ~PCI_PM_CTRL_STATE_MASK) |
+			    state);
+}
+
+/*
+ * A PCI power management capability with D0 and D3hot only, No_Soft_Reset
+ * clear (HARDWARE.md section 8): going D3hot -> D0 resets the function as an
+ * FLR does.
+ */
+static int akd_pm_init(AkdState *s, Error **errp)
+{
+	PCIDevice *pdev = PCI_DEVICE(s);
+	int ret;
+
+	ret = pci_add_capability(pdev, PCI_CAP_ID_PM, AKD_PM_CAP_OFFSET,
+				 PCI_PM_SIZEOF, errp);
+	if (ret < 0)
+		return ret;
+	/* Version 3 (PCI PM 1.2), no D1/D2, no PME, no auxiliary current. */
+	pci_set_word(pdev->config + AKD_PM_CAP_OFFSET + PCI_PM_PMC, 0x0003);
+	pci_set_word(pdev->config + AKD_PM_CAP_OFFSET + PCI_PM_CTRL, 0);
+	pci_set_word(pdev->wmask + AKD_PM_CAP_OFFSET + PCI_PM_CTRL,
+		     PCI_PM_CTRL_STATE_MASK);
+	return 0;
+}
+
+/*
+ * After a write to PMCSR: D1 and D2 do not exist (the write leaves the state
+ * as it was); D3hot -> D0 is a function reset that leaves the device "D0
+ * uninitialised": registers, iATU and the standard configuration header
+ * back to their reset values, LPDDR and SRAM kept.
+ */
+static void akd_pm_write(AkdState *s, unsigned old)
+{
+	unsigned now = akd_pm_state(s);
+
+	if (now == 1 || now == 2) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: D%u is not supported, stays in D%u\n",
+			      now, old);
+		akd_pm_set_state(s, old);
+		return;
+	}
+	if (old == 3 && now == 0)
+		pci_device_reset(PCI_DEVICE(s));	/* akd_reset() sets D0 */
+}
 
 /* ---- AXI decode --------------------------------------------------------- */
 
@@ -322,6 +388,7 @@ static void akd_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 			     int len)
 {
 	AkdState *s = AKD1000(pdev);
+	unsigned pm_old;
 
 	if (akd_dead(s))
 		return;
@@ -340,9 +407,12 @@ static void akd_config_write(PCIDevice *pdev, uint32_t addr, uint32_t val,
 		akd_atu_write(s, reg, cur);
 		return;
 	}
+	pm_old = akd_pm_state(s);
 	pci_default_write_config(pdev, addr, val, len);
-	if (pci_is_express(pdev))
-		pcie_cap_flr_write_config(pdev, addr, val, len);
+	pcie_cap_flr_write_config(pdev, addr, val, len);
+	pcie_aer_write_config(pdev, addr, val, len);
+	if (ranges_overlap(addr, len, AKD_PM_CAP_OFFSET + PCI_PM_CTRL, 2))
+		akd_pm_write(s, pm_old);
 }
 
 /* The DBI's view of configuration space (read-only through BAR2). */
@@ -434,6 +504,11 @@ static uint64_t akd_bar_read(AkdState *s, int bar, hwaddr addr, unsigned size)
 
 	if (akd_dead(s))
 		return ~0ull >> (64 - size * 8);
+	if (akd_pm_state(s) != 0) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: BAR%d read in D3hot\n", bar);
+		return ~0ull >> (64 - size * 8);
+	}
 	if (!akd_bar_axi(s, bar, addr, &axi)) {
 		akd_link_charge(s, AKD_CNT_MMIO_READS, 1);
 		qemu_log_mask(LOG_GUEST_ERROR,
@@ -479,6 +554,11 @@ static void akd_bar_write(AkdState *s, int bar, hwaddr addr, uint64_t val,
 
 	if (akd_dead(s))
 		return;
+	if (akd_pm_state(s) != 0) {
+		qemu_log_mask(LOG_GUEST_ERROR,
+			      "akd1000: BAR%d write in D3hot, dropped\n", bar);
+		return;
+	}
 	if (!akd_bar_axi(s, bar, addr, &axi)) {
 		akd_link_charge(s, AKD_CNT_MMIO_WRITES, 1);
 		qemu_log_mask(LOG_GUEST_ERROR,
@@ -604,10 +684,20 @@ static void akd_realize(PCIDevice *pdev, Error **errp)
 	pcie_cap_flr_init(pdev);
 	akd_set_link_gen2_x1(pdev);
 
+	/* Error reporting (Device Control enables) goes with AER. */
+	pcie_cap_deverr_init(pdev);
+	ret = akd_pm_init(s, errp);
+	if (ret < 0)
+		goto err_pcie;
+	ret = pcie_aer_init(pdev, PCI_ERR_VER, AKD_AER_OFFSET, PCI_ERR_SIZEOF,
+			    errp);
+	if (ret < 0)
+		goto err_pcie;
+
 	ret = msi_init(pdev, AKD_MSI_CAP_OFFSET, s->msi_vectors, true, false,
 		       errp);
 	if (ret)
-		goto err_pcie;
+		goto err_aer;
 
 	memory_region_init_ram(&s->lpddr, OBJECT(s), "akd1000.lpddr",
 			       s->lpddr_size, errp);
@@ -639,6 +729,8 @@ static void akd_realize(PCIDevice *pdev, Error **errp)
 
 err_msi:
 	msi_uninit(pdev);
+err_aer:
+	pcie_aer_exit(pdev);
 err_pcie:
 	pcie_cap_exit(pdev);
 }
@@ -651,15 +743,25 @@ static void akd_exit(PCIDevice *pdev)
 	akd_edma_unrealize(s);
 	akd_link_unrealize(s);
 	msi_uninit(pdev);
+	pcie_aer_exit(pdev);
 	pcie_cap_exit(pdev);
 	/* Free the RAM blocks' names, or a device_add after device_del aborts. */
 	vmstate_unregister_ram(&s->lpddr, DEVICE(pdev));
 	vmstate_unregister_ram(&s->sram, DEVICE(pdev));
 }
 
+/*
+ * Every device reset: system reset, secondary bus reset, FLR, and D3hot ->
+ * D0 (through pci_device_reset()). The eDMA and NPU drop their work and
+ * timers here, so nothing reaches host memory after the reset: no element,
+ * no IMWr, no NPU completion. LPDDR and SRAM keep their contents.
+ */
 static void akd_reset(DeviceState *dev)
 {
 	AkdState *s = AKD1000(dev);
+
+	akd_pm_set_state(s, 0);
+	pcie_cap_deverr_reset(PCI_DEVICE(s));
 
 	memset(s->atu_in, 0, sizeof(s->atu_in));
 	memset(s->atu_out, 0, sizeof(s->atu_out));

@@ -166,12 +166,19 @@ static int akida_iatu_setup(struct akida_dev *adev)
 	const struct akida_chip_info *info = adev->info;
 	int ret;
 
-	/* The vendor's regions: 0 for BAR0, 1 for BAR2, 2 for BAR4. */
-	ret = akida_iatu_program(adev, 0, info->npu_bar, info->npu_axi);
+	/*
+	 * The vendor's regions: 0 for BAR0, 1 for BAR2, 2 for BAR4. A region
+	 * decodes some time after its last write (HARDWARE.md section 2), and
+	 * akida_wait_ready() polls BAR0 only: program BAR0's region last, so
+	 * that once BAR0 answers the other two do too. This matters right
+	 * after a reset, when the eDMA (BAR2) and its lists (BAR4) are used at
+	 * once.
+	 */
+	ret = akida_iatu_program(adev, 2, info->mem_bar, info->mem_axi);
 	if (!ret)
 		ret = akida_iatu_program(adev, 1, info->dbi_bar, info->dbi_axi);
 	if (!ret)
-		ret = akida_iatu_program(adev, 2, info->mem_bar, info->mem_axi);
+		ret = akida_iatu_program(adev, 0, info->npu_bar, info->npu_axi);
 	return ret;
 }
 
@@ -200,6 +207,25 @@ static int akida_wait_ready(struct akida_dev *adev)
 		return -ENODEV;
 	}
 	return 0;
+}
+
+/**
+ * akida_hw_reinit() - make the BARs decode again after a function reset.
+ * @adev: The device.
+ *
+ * Linux restores the standard configuration space around a reset, not the
+ * iATU viewport registers (HARDWARE.md section 8): program the inbound
+ * regions again and wait, bounded, until the NPU answers through BAR0.
+ *
+ * Return: 0, -EIO or -ENODEV.
+ */
+int akida_hw_reinit(struct akida_dev *adev)
+{
+	int ret = akida_iatu_setup(adev);
+
+	if (!ret)
+		ret = akida_wait_ready(adev);
+	return ret;
 }
 
 static int akida_map_bars(struct akida_dev *adev)
@@ -364,6 +390,7 @@ static struct akida_dev *akida_dev_alloc(struct pci_dev *pdev,
 	INIT_LIST_HEAD(&adev->files);
 	init_rwsem(&adev->raw_lock);
 	akida_diag_init(adev);
+	akida_recovery_init(adev);
 
 	/* From here on, put_device() frees everything above. */
 	device_initialize(&adev->dev);
@@ -460,6 +487,9 @@ static int akida_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		goto err_job_fini;
 	}
 
+	akida_enable_error_reporting(pdev);
+	/* What slot_reset restores after a reset of the link (AER). */
+	pci_save_state(pdev);
 	akida_debugfs_init(adev);
 	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s, %s\n",
 		 dev_name(&adev->dev), info->name, adev->np_count, adev->sram_size / SZ_1K,
@@ -534,6 +564,8 @@ static struct pci_driver akida_pci_driver = {
 	.id_table = akida_pci_ids,
 	.probe = akida_probe,
 	.remove = akida_remove,
+	.shutdown = akida_shutdown,
+	.err_handler = &akida_err_handlers,
 	AKIDA_PCI_DEV_GROUPS(akida_pci_groups),
 };
 

@@ -10,6 +10,7 @@
  *
  * Lock order (outer first):
  *   akida_dev.files_lock
+ *   akida_recovery.lock is a leaf (a spinlock around health bookkeeping).
  *   akida_dev.raw_lock, then akida_job_engine.mem_lock (see akida_job.h)
  *   akida_edma.reset_lock, then akida_edma.lock (see akida_edma.h)
  *   the job engine's locks (see akida_job.h) never take files_lock.
@@ -77,6 +78,62 @@ struct akida_chip_info {
 };
 
 /**
+ * enum akida_cause - what started a recovery (sysfs akida_recovery/last_cause).
+ * @AKIDA_CAUSE_NONE: No recovery yet.
+ * @AKIDA_CAUSE_RESET: A function reset through the PCI core (sysfs reset,
+ *	VFIO, ...): FLR or D3hot -> D0.
+ * @AKIDA_CAUSE_AER_NONFATAL: An uncorrectable non-fatal error (AER).
+ * @AKIDA_CAUSE_AER_FATAL: An uncorrectable fatal error (AER; the link was reset).
+ * @AKIDA_CAUSE_PERM_FAILURE: The PCI core gave the device up.
+ * @AKIDA_CAUSE_SHUTDOWN: The system shuts down (reboot, kexec).
+ */
+enum akida_cause {
+	AKIDA_CAUSE_NONE,
+	AKIDA_CAUSE_RESET,
+	AKIDA_CAUSE_AER_NONFATAL,
+	AKIDA_CAUSE_AER_FATAL,
+	AKIDA_CAUSE_PERM_FAILURE,
+	AKIDA_CAUSE_SHUTDOWN,
+};
+
+/**
+ * struct akida_recovery - resets, error recovery and health (akida_reset.c).
+ * @lock: Protects @active, @failed, @cause, @began_ns, @last_ns and
+ *	@last_us. A leaf lock; never held while sleeping.
+ * @active: Between the start of a reset or error recovery and its end.
+ * @failed: The last recovery failed, or the PCI core gave the device up,
+ *	or it was shut down: the device is dead until a reset succeeds.
+ * @irq_off: The interrupt is disabled by the recovery under way.
+ * @cause: What started the current or last recovery.
+ * @began_ns: When the current recovery began (ktime_get_ns()).
+ * @last_ns: When the last successful recovery ended (CLOCK_BOOTTIME), 0 if
+ *	none.
+ * @last_us: How long it took, from the start to a usable device.
+ * @resets: Function resets seen (reset_prepare).
+ * @recoveries: Recoveries that left the device usable.
+ * @failures: Recoveries that did not.
+ * @aer_cor: Correctable errors reported by AER.
+ * @aer_nonfatal: Uncorrectable non-fatal errors reported by AER.
+ * @aer_fatal: Uncorrectable fatal errors reported by AER.
+ */
+struct akida_recovery {
+	spinlock_t lock;	/* Health fields above; leaf */
+	bool active;
+	bool failed;
+	bool irq_off;
+	enum akida_cause cause;
+	u64 began_ns;
+	u64 last_ns;
+	u64 last_us;
+	atomic64_t resets;
+	atomic64_t recoveries;
+	atomic64_t failures;
+	atomic64_t aer_cor;
+	atomic64_t aer_nonfatal;
+	atomic64_t aer_fatal;
+};
+
+/**
  * struct akida_dev - one AKD1000.
  * @pdev: The PCI device.
  * @info: Chip facts.
@@ -112,6 +169,7 @@ struct akida_chip_info {
  * @edma: The eDMA engine.
  * @job: The job engine (akida_job.h).
  * @diag: Counters, the last faults, debugfs (akida_debugfs.h).
+ * @rec: Resets, error recovery and health (akida_reset.c).
  */
 struct akida_dev {
 	struct pci_dev *pdev;
@@ -149,6 +207,7 @@ struct akida_dev {
 	struct akida_edma edma;
 	struct akida_job_engine job;
 	struct akida_diag diag;
+	struct akida_recovery rec;
 };
 
 /**
@@ -199,6 +258,7 @@ static inline unsigned int akida_dma_tmo_ms(void)
 
 extern const struct file_operations akida_fops;
 extern const struct attribute_group *akida_pci_groups[];
+extern const struct pci_error_handlers akida_err_handlers;
 
 /**
  * akida_dev_enter() - enter a section that may touch the hardware.
@@ -236,5 +296,12 @@ static inline bool akida_dev_gone(struct akida_dev *adev)
 bool akida_dev_dead(struct akida_dev *adev);
 void akida_msi_get(struct akida_dev *adev, u64 *addr, u32 *data);
 int akida_check_user_range(struct akida_dev *adev, loff_t pos, size_t len);
+int akida_hw_reinit(struct akida_dev *adev);
+
+/* akida_reset.c */
+void akida_recovery_init(struct akida_dev *adev);
+void akida_shutdown(struct pci_dev *pdev);
+const char *akida_health(struct akida_dev *adev, const char **reason);
+const char *akida_cause_name(enum akida_cause cause);
 
 #endif /* AKIDA_DRV_H */

@@ -672,6 +672,11 @@ static void akida_chan_start(struct akida_edma_chan *ch, unsigned int n)
 		spin_unlock_irqrestore(&e->lock, flags);
 		return;
 	}
+	if (e->halted) {
+		ch->state = AKIDA_CH_RESET;
+		spin_unlock_irqrestore(&e->lock, flags);
+		return;
+	}
 	if (e->resync)
 		akida_edma_hw_setup(adev);
 	else
@@ -840,6 +845,8 @@ static int akida_chan_wait(struct akida_edma_chan *ch)
 		akida_chan_fault(ch, AKIDA_FAULT_DMA_ABORT, err);
 		akida_chan_report_abort(ch, err);
 		return -EIO;
+	case AKIDA_CH_RESET:
+		return -EIO;
 	default:
 		return -ENODEV;
 	}
@@ -928,6 +935,11 @@ static struct akida_edma_chan *akida_chan_get(struct akida_dev *adev,
 		return ERR_PTR(ret);
 	}
 	ch = &e->chan[dir][id];
+	/* A reset is under way: touch nothing (akida_edma_restart() settles). */
+	if (READ_ONCE(e->halted)) {
+		akida_chan_put(ch);
+		return ERR_PTR(-EIO);
+	}
 	if (ch->suspect) {
 		ret = akida_chan_settle(ch, akida_dma_tmo_ms());
 		if (ret) {
@@ -1273,6 +1285,71 @@ int akida_edma_reset(struct akida_dev *adev)
 						      AKIDA_EDMA_STOP_MS))
 					ret = -EIO;
 			}
+	}
+	up_write(&e->reset_lock);
+	return ret;
+}
+
+void akida_edma_halt(struct akida_dev *adev, bool hw_ok)
+{
+	struct akida_edma *e = &adev->edma;
+	unsigned long flags;
+	int d, i;
+
+	spin_lock_irqsave(&e->lock, flags);
+	e->halted = true;
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+		for (i = 0; i < e->nr_ch; i++) {
+			struct akida_edma_chan *ch = &e->chan[d][i];
+
+			if (ch->state != AKIDA_CH_RUNNING)
+				continue;
+			/* Until the reset, the engine may still write its memory. */
+			ch->state = AKIDA_CH_RESET;
+			akida_chan_wedge(ch);
+			atomic_dec(&e->running[d]);
+			wake_up(&ch->wq);
+		}
+	if (hw_ok)
+		akida_edma_hw_off(e);
+	spin_unlock_irqrestore(&e->lock, flags);
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+		wake_up_all(&e->free_wq[d]);
+	/*
+	 * A barrier, not a lock held across the reset: once every holder of
+	 * a channel is gone, the next one sees @halted and touches nothing.
+	 */
+	down_write(&e->reset_lock);
+	up_write(&e->reset_lock);
+}
+
+int akida_edma_restart(struct akida_dev *adev)
+{
+	struct akida_edma *e = &adev->edma;
+	unsigned long flags;
+	int ret = 0, d, i;
+
+	down_write(&e->reset_lock);
+	spin_lock_irqsave(&e->lock, flags);
+	akida_edma_hw_off(e);
+	akida_edma_hw_setup(adev);
+	spin_unlock_irqrestore(&e->lock, flags);
+	/* The reset stopped every channel: confirm it, let the quarantine go. */
+	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
+		for (i = 0; i < e->nr_ch; i++) {
+			struct akida_edma_chan *ch = &e->chan[d][i];
+
+			spin_lock_irqsave(&e->lock, flags);
+			ch->state = AKIDA_CH_IDLE;
+			spin_unlock_irqrestore(&e->lock, flags);
+			ch->suspect = true;
+			if (akida_chan_settle(ch, AKIDA_EDMA_STOP_MS))
+				ret = -EIO;
+		}
+	if (!ret) {
+		spin_lock_irqsave(&e->lock, flags);
+		e->halted = false;
+		spin_unlock_irqrestore(&e->lock, flags);
 	}
 	up_write(&e->reset_lock);
 	return ret;

@@ -48,6 +48,7 @@ enum akida_chan_state {
 	AKIDA_CH_DONE,		/* done interrupt seen */
 	AKIDA_CH_ABORTED,	/* abort interrupt seen */
 	AKIDA_CH_GONE,		/* woken because the device went away */
+	AKIDA_CH_RESET,		/* ended by a device reset or error recovery */
 };
 
 /* One data element of a list: @len bytes between @host and @axi. */
@@ -129,6 +130,9 @@ struct akida_edma_stats {
  * @msi: MSI message currently programmed into the IMWr registers.
  * @resync: Program the engine afresh before the next list (set after the
  *	device stopped answering); under @lock.
+ * @halted: A device reset or error recovery is under way, or failed, or
+ *	the system shuts down: no list starts, every transfer fails with -EIO
+ *	(akida_edma_halt(), cleared by akida_edma_restart()); under @lock.
  * @wedged: Channels with @wedged set; under @lock.
  * @quarantine: Host memory of failed transfers kept pinned and mapped while
  *	@wedged is not 0 (struct akida_dma_hold); under @lock.
@@ -146,6 +150,7 @@ struct akida_edma {
 	size_t bounce_size;
 	struct msi_msg msi;
 	bool resync;
+	bool halted;
 	unsigned int wedged;
 	struct list_head quarantine;
 	struct akida_edma_stats stats[AKIDA_DMA_NR_DIRS];
@@ -209,6 +214,31 @@ ssize_t akida_dma_user(struct akida_dev *adev, enum akida_dma_dir dir,
  * Return: 0, -ENODEV, -EIO (the device does not answer), -EINTR.
  */
 int akida_edma_reset(struct akida_dev *adev);
+
+/**
+ * akida_edma_halt() - end every transfer for a device reset or recovery.
+ * @adev: The device.
+ * @hw_ok: The registers may be written (the engines are stopped too).
+ *
+ * Lists still running end with -EIO at once; their channels count as wedged
+ * (their host memory is quarantined) until akida_edma_restart() confirms
+ * them stopped. Returns once no transfer holds a channel; until the restart
+ * every new transfer fails with -EIO without touching the engine. Bounded:
+ * a holder only waits for the engine where each wait is bounded.
+ */
+void akida_edma_halt(struct akida_dev *adev, bool hw_ok);
+
+/**
+ * akida_edma_restart() - program the engine afresh after a reset.
+ * @adev: The device, halted by akida_edma_halt(), its BARs decoding again.
+ *
+ * Confirms every channel stopped (which releases the quarantine), programs
+ * the engine and the IMWr, and lets transfers run again.
+ *
+ * Return: 0, or -EIO if a channel cannot be confirmed stopped (the engine
+ * then stays halted).
+ */
+int akida_edma_restart(struct akida_dev *adev);
 
 /**
  * akida_dma_quarantine() - keep the host memory of a failed transfer.

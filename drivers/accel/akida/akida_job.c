@@ -862,6 +862,33 @@ static bool akida_worker_has_work(struct akida_job_engine *eng)
 	return work;
 }
 
+/*
+ * A device reset or error recovery is under way: touch no register, fail
+ * every job (-EIO), answer a reset request, and tell akida_job_halt() that
+ * the worker is parked.
+ */
+static void akida_worker_halted(struct akida_job_engine *eng)
+{
+	u64 gen;
+
+	akida_job_fail_all(eng, -EIO);
+	if (atomic_read(&eng->reset_req)) {
+		atomic_set(&eng->reset_req, 0);
+		eng->reset_result = -EIO;
+		complete(&eng->reset_done);
+	}
+	spin_lock(&eng->lock);
+	gen = eng->halt_gen;
+	spin_unlock(&eng->lock);
+	WRITE_ONCE(eng->parked_gen, gen);
+	wake_up_all(&eng->park_wq);
+	wait_event_interruptible(eng->worker_wq, kthread_should_stop() ||
+				 !READ_ONCE(eng->halted) ||
+				 READ_ONCE(eng->halt_gen) != gen ||
+				 atomic_read(&eng->reset_req) ||
+				 akida_worker_has_work(eng));
+}
+
 static int akida_worker(void *data)
 {
 	struct akida_job_engine *eng = data;
@@ -869,6 +896,10 @@ static int akida_worker(void *data)
 	bool running;
 
 	while (!kthread_should_stop()) {
+		if (READ_ONCE(eng->halted)) {
+			akida_worker_halted(eng);
+			continue;
+		}
 		if (atomic_read(&eng->reset_req)) {
 			akida_worker_reset(eng);
 			continue;
@@ -933,6 +964,7 @@ int akida_job_init(struct akida_dev *adev)
 	atomic_set(&eng->reset_req, 0);
 	init_completion(&eng->reset_done);
 	mutex_init(&eng->reset_lock);
+	init_waitqueue_head(&eng->park_wq);
 	mutex_init(&eng->mem_lock);
 	INIT_LIST_HEAD(&eng->mem_list);
 	mutex_init(&eng->clock_lock);
@@ -1554,3 +1586,55 @@ int akida_job_reset(struct akida_dev *adev)
 	return ret;
 }
 
+/**
+ * akida_job_halt() - stop the worker for a device reset or error recovery.
+ * @adev: The device.
+ *
+ * Every job in flight or queued fails with -EIO, and so does every job
+ * submitted until akida_job_restart(). Returns once the worker is parked
+ * (it touches no register then), bounded by the longest hardware wait the
+ * worker may be in.
+ */
+void akida_job_halt(struct akida_dev *adev)
+{
+	struct akida_job_engine *eng = &adev->job;
+	unsigned long tmo;
+	u64 gen, ms;
+
+	ms = 2ULL * READ_ONCE(akida_npu_timeout_ms) + 4ULL * akida_dma_tmo_ms() + 1000;
+	tmo = msecs_to_jiffies(min_t(u64, ms, UINT_MAX));
+	spin_lock(&eng->lock);
+	eng->halted = true;
+	gen = ++eng->halt_gen;
+	spin_unlock(&eng->lock);
+	wake_up_all(&eng->worker_wq);
+	if (!eng->worker)
+		return;
+	if (!wait_event_timeout(eng->park_wq, READ_ONCE(eng->parked_gen) == gen ||
+				READ_ONCE(eng->stop), tmo))
+		dev_warn(&adev->dev, "job worker not parked after %llu ms\n", ms);
+}
+
+/**
+ * akida_job_restart() - program the NPU afresh and let the worker run.
+ * @adev: The device, its BARs decoding again, inside akida_dev_enter().
+ *
+ * The NPU forgets its program: the next job loads it again.
+ *
+ * Return: 0, or the error of the NPU set-up (the engine then stays halted).
+ */
+int akida_job_restart(struct akida_dev *adev)
+{
+	struct akida_job_engine *eng = &adev->job;
+	int ret = 0;
+
+	if (adev->model_iface)
+		ret = akida_npu_setup(eng);
+	if (ret)
+		return ret;
+	spin_lock(&eng->lock);
+	eng->halted = false;
+	spin_unlock(&eng->lock);
+	wake_up_all(&eng->worker_wq);
+	return 0;
+}

@@ -70,7 +70,7 @@ struct akida_npu_state {
  * @worker: Thread that runs the jobs (the only one that programs the NPU's
  *	command registers, except CLOCK_MODE).
  * @lock: Protects @rr, @pipeline, @npu, @counters, @files, @next_id, @stop,
- *	@dead_err, and in every struct akida_job_file its lists, counters and
+ *	@dead_err, @halted, @halt_gen, and in every struct akida_job_file its lists, counters and
  *	job states. Never held across sleeping or hardware waits.
  * @rr: Files with queued jobs, in the order they are served (round robin).
  * @pipeline: Jobs taken from their file's queue and not yet complete, in
@@ -86,6 +86,11 @@ struct akida_npu_state {
  * @reset_done: Completed by the worker when a requested reset is done.
  * @reset_lock: Serialises AKIDA_IOCTL_RESET callers.
  * @reset_result: Outcome of the last reset (written before @reset_done).
+ * @halted: A device reset or error recovery is under way (or failed): the
+ *	worker touches no register and fails every job with -EIO.
+ * @halt_gen: Incremented by each akida_job_halt().
+ * @parked_gen: The @halt_gen the worker last parked for (written by it).
+ * @park_wq: Where akida_job_halt() waits for the worker to park.
  * @stop: The device is going away: fail everything with @dead_err.
  * @dead_err: Status given to jobs failed because of @stop.
  * @mem_lock: Protects @mem_list, every file's allocation list and the users
@@ -119,6 +124,10 @@ struct akida_job_engine {
 	struct completion reset_done;
 	struct mutex reset_lock;	/* serialises resets */
 	int reset_result;
+	bool halted;
+	u64 halt_gen;
+	u64 parked_gen;
+	wait_queue_head_t park_wq;
 	bool stop;
 	int dead_err;
 
@@ -237,6 +246,8 @@ int akida_job_wait(struct akida_file *af, struct akida_job_wait *args);
 void akida_job_get_stats(struct akida_file *af, struct akida_stats *st);
 void akida_job_get_info(struct akida_dev *adev, struct akida_info *info);
 int akida_job_reset(struct akida_dev *adev);
+void akida_job_halt(struct akida_dev *adev);
+int akida_job_restart(struct akida_dev *adev);
 
 /* akida_npu.c */
 bool akida_job_irq(struct akida_dev *adev);

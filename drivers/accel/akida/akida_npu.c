@@ -58,7 +58,8 @@ void akida_npu_events(struct akida_job_engine *eng)
 bool akida_worker_interrupted(struct akida_job_engine *eng)
 {
 	return kthread_should_stop() || READ_ONCE(eng->stop) ||
-	       atomic_read(&eng->reset_req) || akida_dev_gone(eng->adev);
+	       READ_ONCE(eng->halted) || atomic_read(&eng->reset_req) ||
+	       akida_dev_gone(eng->adev);
 }
 
 /*

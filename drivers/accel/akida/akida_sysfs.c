@@ -6,6 +6,7 @@
  * they are read.
  */
 #include <linux/device.h>
+#include <linux/math64.h>
 #include <linux/pci.h>
 #include <linux/sysfs.h>
 
@@ -87,7 +88,19 @@ static ssize_t akida_dma_ram_size_show(struct device *dev, struct device_attribu
 }
 static DEVICE_ATTR_RO(akida_dma_ram_size);
 
+static ssize_t akida_health_show(struct device *dev, struct device_attribute *attr,
+				 char *buf)
+{
+	const char *reason, *state = akida_health(to_akida(dev), &reason);
+
+	if (reason)
+		return sysfs_emit(buf, "%s: %s\n", state, reason);
+	return sysfs_emit(buf, "%s\n", state);
+}
+static DEVICE_ATTR_RO(akida_health);
+
 static struct attribute *akida_attrs[] = {
+	&dev_attr_akida_health.attr,
 	&dev_attr_akida_chip.attr,
 	&dev_attr_akida_np_count.attr,
 	&dev_attr_akida_sram_size.attr,
@@ -154,8 +167,98 @@ static const struct attribute_group akida_dma_group = {
 	.attrs = akida_dma_attrs,
 };
 
+/* Recovery: akida_recovery/{resets,recoveries,failures,aer_*,last_*}. */
+struct akida_rec_attr {
+	struct device_attribute attr;
+	size_t offset;		/* of the atomic64_t in struct akida_recovery */
+};
+
+static ssize_t akida_rec_show(struct device *dev, struct device_attribute *attr,
+			      char *buf)
+{
+	struct akida_rec_attr *ra = container_of(attr, struct akida_rec_attr, attr);
+	atomic64_t *v = (atomic64_t *)((char *)&to_akida(dev)->rec + ra->offset);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+}
+
+#define AKIDA_REC(_name, _field) {						\
+	.attr = __ATTR(_name, 0444, akida_rec_show, NULL),			\
+	.offset = offsetof(struct akida_recovery, _field),			\
+}
+
+static struct akida_rec_attr akida_rec_counters[] = {
+	AKIDA_REC(resets, resets),
+	AKIDA_REC(recoveries, recoveries),
+	AKIDA_REC(failures, failures),
+	AKIDA_REC(aer_correctable, aer_cor),
+	AKIDA_REC(aer_nonfatal, aer_nonfatal),
+	AKIDA_REC(aer_fatal, aer_fatal),
+};
+
+static ssize_t last_cause_show(struct device *dev, struct device_attribute *attr,
+			       char *buf)
+{
+	struct akida_recovery *rec = &to_akida(dev)->rec;
+	enum akida_cause cause;
+
+	spin_lock(&rec->lock);
+	cause = rec->cause;
+	spin_unlock(&rec->lock);
+	return sysfs_emit(buf, "%s\n", akida_cause_name(cause));
+}
+static DEVICE_ATTR_RO(last_cause);
+
+/* CLOCK_BOOTTIME of the end of the last successful recovery, 0 if none. */
+static ssize_t last_recovery_show(struct device *dev, struct device_attribute *attr,
+				  char *buf)
+{
+	struct akida_recovery *rec = &to_akida(dev)->rec;
+	u32 rem;
+	u64 ns;
+
+	spin_lock(&rec->lock);
+	ns = rec->last_ns;
+	spin_unlock(&rec->lock);
+	ns = div_u64_rem(ns, NSEC_PER_SEC, &rem);
+	return sysfs_emit(buf, "%llu.%06u\n", ns, rem / (u32)NSEC_PER_USEC);
+}
+static DEVICE_ATTR_RO(last_recovery);
+
+static ssize_t last_recovery_us_show(struct device *dev, struct device_attribute *attr,
+				     char *buf)
+{
+	struct akida_recovery *rec = &to_akida(dev)->rec;
+	u64 us;
+
+	spin_lock(&rec->lock);
+	us = rec->last_us;
+	spin_unlock(&rec->lock);
+	return sysfs_emit(buf, "%llu\n", us);
+}
+static DEVICE_ATTR_RO(last_recovery_us);
+
+static struct attribute *akida_rec_attrs[] = {
+	&akida_rec_counters[0].attr.attr,
+	&akida_rec_counters[1].attr.attr,
+	&akida_rec_counters[2].attr.attr,
+	&akida_rec_counters[3].attr.attr,
+	&akida_rec_counters[4].attr.attr,
+	&akida_rec_counters[5].attr.attr,
+	&dev_attr_last_cause.attr,
+	&dev_attr_last_recovery.attr,
+	&dev_attr_last_recovery_us.attr,
+	NULL
+};
+
+static const struct attribute_group akida_rec_group = {
+	.name = "akida_recovery",
+	.attrs = akida_rec_attrs,
+};
+
 const struct attribute_group *akida_pci_groups[] = {
 	&akida_group,
 	&akida_dma_group,
+	&akida_rec_group,
 	NULL
 };

@@ -128,4 +128,33 @@ static inline int akida_sg_alloc_table_from_pages(struct sg_table *sgt, struct p
 }
 #endif
 
+/*
+ * AKIDA_HAVE_COR_ERROR_DETECTED: struct pci_error_handlers has
+ * cor_error_detected(), through which AER reports correctable errors to the
+ * driver (Linux 6.3). Before, the driver does not hear of them (the PCI
+ * core still counts them in aer_dev_correctable).
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 3, 0)
+#define AKIDA_HAVE_COR_ERROR_DETECTED
+#endif
+
+/*
+ * akida_enable_error_reporting() - let the device report errors to AER.
+ * Since Linux 6.5 the PCI core enables it for every device when AER is
+ * native (and pci_enable_pcie_error_reporting() went away); before, the
+ * driver asked for it.
+ */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 5, 0)
+static inline void akida_enable_error_reporting(struct pci_dev *pdev)
+{
+}
+#else
+#include <linux/aer.h>
+static inline void akida_enable_error_reporting(struct pci_dev *pdev)
+{
+	/* Fails only without native AER: then there is nothing to report to. */
+	pci_enable_pcie_error_reporting(pdev);
+}
+#endif
+
 #endif /* AKIDA_COMPAT_H */
