@@ -158,7 +158,15 @@ TEST_F_TIMEOUT(life, unbind_with_open_files_and_transfers, 120)
 		s[i].fd = fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_fn, &s[i]));
 	}
-	usleep(300000);
+	/*
+	 * Unbind once transfers are flowing (at least one done), not after a
+	 * fixed time: 4 MiB transfers on the debug kernel under single-threaded
+	 * TCG took longer than the 300 ms this used to wait. Bounded by 20 s.
+	 */
+	for (i = 0; i < 2000 && !__atomic_load_n(&s[0].ok, __ATOMIC_RELAXED) &&
+	     !__atomic_load_n(&s[1].ok, __ATOMIC_RELAXED); i++)
+		usleep(10000);
+	usleep(50000);	/* and more in flight */
 	ASSERT_EQ(0, akt_write_file(DRV "/unbind", self->d.bdf));
 	/* Every transfer ends: the streamers see -ENODEV and stop. */
 	for (i = 0; i < 2; i++) {
