@@ -130,6 +130,21 @@ static void *stream_fn(void *arg)
 	return NULL;
 }
 
+/*
+ * Wait until the streamers have completed a transfer (bounded by 20 s), then
+ * a little longer so that more are in flight: not a fixed time, which the
+ * debug kernel under single-threaded TCG outlasted.
+ */
+static void streams_flowing(struct streamer *s)
+{
+	int i;
+
+	for (i = 0; i < 2000 && !__atomic_load_n(&s[0].ok, __ATOMIC_RELAXED) &&
+	     !__atomic_load_n(&s[1].ok, __ATOMIC_RELAXED); i++)
+		usleep(10000);
+	usleep(50000);
+}
+
 static sigjmp_buf fault_jmp;
 static volatile sig_atomic_t fault_sig;
 
@@ -158,15 +173,7 @@ TEST_F_TIMEOUT(life, unbind_with_open_files_and_transfers, 120)
 		s[i].fd = fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_fn, &s[i]));
 	}
-	/*
-	 * Unbind once transfers are flowing (at least one done), not after a
-	 * fixed time: 4 MiB transfers on the debug kernel under single-threaded
-	 * TCG took longer than the 300 ms this used to wait. Bounded by 20 s.
-	 */
-	for (i = 0; i < 2000 && !__atomic_load_n(&s[0].ok, __ATOMIC_RELAXED) &&
-	     !__atomic_load_n(&s[1].ok, __ATOMIC_RELAXED); i++)
-		usleep(10000);
-	usleep(50000);	/* and more in flight */
+	streams_flowing(s);
 	ASSERT_EQ(0, akt_write_file(DRV "/unbind", self->d.bdf));
 	/* Every transfer ends: the streamers see -ENODEV and stop. */
 	for (i = 0; i < 2; i++) {
@@ -237,7 +244,7 @@ TEST_F_TIMEOUT(life, unbind_dead_device, 120)
 		s[i].fd = fd;
 		ASSERT_EQ(0, pthread_create(&th[i], NULL, stream_fn, &s[i]));
 	}
-	usleep(300000);
+	streams_flowing(s);
 	akt_emu_wr(&emu, AKIDA_EMU_FAULT_DEAD_MS, 8000);
 	usleep(200000);
 	t0 = akt_now();
