@@ -319,6 +319,28 @@ static void akida_chan_wedge(struct akida_edma_chan *ch)
 	WRITE_ONCE(e->wedged, e->wedged + 1);
 }
 
+/*
+ * End every list still running in direction @d with @state and wake its
+ * caller. Its channel could not be confirmed stopped, so it is wedged: its
+ * memory stays until a reset or remove proves the engine quiet. Lock held.
+ */
+static void akida_chans_abandon(struct akida_edma *e, int d,
+				enum akida_chan_state state)
+{
+	int i;
+
+	for (i = 0; i < e->nr_ch; i++) {
+		struct akida_edma_chan *ch = &e->chan[d][i];
+
+		if (ch->state != AKIDA_CH_RUNNING)
+			continue;
+		ch->state = state;
+		akida_chan_wedge(ch);
+		atomic_dec(&e->running[d]);
+		wake_up(&ch->wq);
+	}
+}
+
 static void akida_edma_free_bounce(struct akida_dev *adev)
 {
 	struct akida_edma *e = &adev->edma;
@@ -505,24 +527,14 @@ void akida_edma_wake(struct akida_dev *adev, bool running)
 {
 	struct akida_edma *e = &adev->edma;
 	unsigned long flags;
-	int d, i;
+	int d;
 
 	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++) {
 		wake_up_all(&e->free_wq[d]);
 		if (!running)
 			continue;
 		spin_lock_irqsave(&e->lock, flags);
-		for (i = 0; i < e->nr_ch; i++) {
-			struct akida_edma_chan *ch = &e->chan[d][i];
-
-			if (ch->state != AKIDA_CH_RUNNING)
-				continue;
-			ch->state = AKIDA_CH_GONE;
-			/* Not confirmed stopped: keep its memory until remove. */
-			akida_chan_wedge(ch);
-			atomic_dec(&e->running[d]);
-			wake_up(&ch->wq);
-		}
+		akida_chans_abandon(e, d, AKIDA_CH_GONE);
 		spin_unlock_irqrestore(&e->lock, flags);
 	}
 }
@@ -1294,22 +1306,13 @@ void akida_edma_halt(struct akida_dev *adev, bool hw_ok)
 {
 	struct akida_edma *e = &adev->edma;
 	unsigned long flags;
-	int d, i;
+	int d;
 
 	spin_lock_irqsave(&e->lock, flags);
 	e->halted = true;
+	/* Until the reset, the engine may still write their memory. */
 	for (d = 0; d < AKIDA_DMA_NR_DIRS; d++)
-		for (i = 0; i < e->nr_ch; i++) {
-			struct akida_edma_chan *ch = &e->chan[d][i];
-
-			if (ch->state != AKIDA_CH_RUNNING)
-				continue;
-			/* Until the reset, the engine may still write its memory. */
-			ch->state = AKIDA_CH_RESET;
-			akida_chan_wedge(ch);
-			atomic_dec(&e->running[d]);
-			wake_up(&ch->wq);
-		}
+		akida_chans_abandon(e, d, AKIDA_CH_RESET);
 	if (hw_ok)
 		akida_edma_hw_off(e);
 	spin_unlock_irqrestore(&e->lock, flags);
