@@ -226,28 +226,34 @@ int akida_mem_free(struct akida_file *af, u64 addr);
 void akida_mem_release(struct akida_file *af);
 struct akida_mem *akida_mem_lookup(struct akida_file *af, u64 addr, u64 len);
 
-/* akida_job.c */
-void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len);
-int akida_job_init(struct akida_dev *adev);
-void akida_job_fini(struct akida_dev *adev);
-void akida_job_cleanup(struct akida_dev *adev);
-int akida_job_open(struct akida_file *af);
-void akida_job_release(struct akida_file *af);
-__poll_t akida_poll(struct file *filp, struct poll_table_struct *wait);
-long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
-
 struct akida_info;
 struct akida_job_submit;
 struct akida_job_wait;
 struct akida_stats;
 struct akida_dma_entry;
+
+/* akida_job.c */
+int akida_job_open(struct akida_file *af);
+void akida_job_release(struct akida_file *af);
+__poll_t akida_poll(struct file *filp, struct poll_table_struct *wait);
 int akida_job_submit(struct akida_file *af, struct akida_job_submit *args);
 int akida_job_wait(struct akida_file *af, struct akida_job_wait *args);
 void akida_job_get_stats(struct akida_file *af, struct akida_stats *st);
 void akida_job_get_info(struct akida_dev *adev, struct akida_info *info);
+
+/* akida_ioctl.c */
+long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg);
+
+/* akida_sched.c */
+int akida_job_init(struct akida_dev *adev);
+void akida_job_fini(struct akida_dev *adev);
+void akida_job_cleanup(struct akida_dev *adev);
 int akida_job_reset(struct akida_dev *adev);
 void akida_job_halt(struct akida_dev *adev);
 int akida_job_restart(struct akida_dev *adev);
+
+/* akida_job_run.c */
+void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len);
 
 /* akida_npu.c */
 bool akida_job_irq(struct akida_dev *adev);

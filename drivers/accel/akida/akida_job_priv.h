@@ -1,7 +1,8 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * akida_pcie: definitions shared by the files of the job engine
- * (akida_job.c, akida_pin.c, akida_npu.c, akida_dma.c).
+ * (akida_job.c, akida_sched.c, akida_job_run.c, akida_pin.c, akida_npu.c,
+ * akida_dma.c).
  */
 #ifndef AKIDA_JOB_PRIV_H
 #define AKIDA_JOB_PRIV_H
@@ -114,6 +115,21 @@ static inline void npu_wr64(struct akida_job_engine *eng, u32 lo, u64 val)
 	akida_write64(val, eng->adev->bar0 + lo);
 }
 
+static inline bool ranges_overlap(u64 a, u64 alen, u64 b, u64 blen)
+{
+	return alen && blen && a < b + blen && b < a + alen;
+}
+
+static inline u64 job_in_len(const struct akida_job *job)
+{
+	return (u64)job->in_size * job->batch;
+}
+
+static inline u64 job_out_len(const struct akida_job *job)
+{
+	return (u64)job->out_size * job->batch;
+}
+
 extern unsigned int akida_npu_timeout_ms;
 
 /* akida_pin.c */
@@ -127,6 +143,8 @@ void akida_xfer_quarantine(struct akida_dev *adev, struct akida_xfer *x,
 int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
 			u64 uptr, unsigned int count, bool to_dev,
 			unsigned int first);
+int akida_job_charge(struct akida_file *af, struct akida_job *job);
+void akida_job_uncharge(struct akida_job_engine *eng, struct akida_job *job);
 
 /* akida_npu.c */
 void akida_npu_events(struct akida_job_engine *eng);
@@ -143,7 +161,23 @@ int akida_prog_weight_bytes(struct akida_job_engine *eng, u64 addr,
 void akida_npu_recover(struct akida_job_engine *eng);
 
 /* akida_job.c */
+void akida_job_complete(struct akida_job_engine *eng, struct akida_job *job,
+			int status, u32 step, u32 npu_error);
+
+/* akida_sched.c */
+unsigned int akida_queue_depth(void);
+
+/* akida_job_run.c */
 void akida_count_bytes(struct akida_job_engine *eng, struct akida_job_file *jf,
 		       bool to_dev, u64 n);
+void akida_step_begin(struct akida_job_engine *eng, struct akida_job *job,
+		      u32 step);
+void akida_step_end(struct akida_job_engine *eng, struct akida_job *job,
+		    u32 step, int err);
+int akida_job_xfer_all(struct akida_job_engine *eng, struct akida_job *job,
+		       bool to_dev);
+void akida_job_start(struct akida_job_engine *eng, struct akida_job *job);
+bool akida_job_check_run(struct akida_job_engine *eng, struct akida_job *job);
+void akida_job_output(struct akida_job_engine *eng, struct akida_job *job);
 
 #endif /* AKIDA_JOB_PRIV_H */

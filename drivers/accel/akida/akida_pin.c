@@ -6,11 +6,16 @@
  * vector, then pins the pages and builds their scatter lists; inputs are
  * DMA-mapped at once, outputs only around their DMA (see akida_xfer_pin()).
  * Buffers scattered over more segments than one DMA list holds are marked
- * for the engine's staging buffer instead.
+ * for the engine's staging buffer instead. Before anything is pinned, the
+ * job is charged for it (akida_job_charge()).
  */
+#include <linux/capability.h>
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
+#include <linux/module.h>
 #include <linux/scatterlist.h>
+#include <linux/sched/mm.h>
+#include <linux/sched/signal.h>
 #include <linux/slab.h>
 #include <linux/uaccess.h>
 #include <linux/akida.h>
@@ -18,6 +23,16 @@
 #include "akida_drv.h"
 #include "akida_job.h"
 #include "akida_job_priv.h"
+
+static unsigned int max_pinned_mb = 256;
+module_param(max_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_pinned_mb,
+		 "Host memory one open file may have pinned for its jobs, MiB (default 256)");
+
+static unsigned int max_dev_pinned_mb = 1024;
+module_param(max_dev_pinned_mb, uint, 0644);
+MODULE_PARM_DESC(max_dev_pinned_mb,
+		 "Host memory all open files of one device may have pinned for their jobs, MiB (default 1024)");
 
 /*
  * DMA-map a pinned buffer, or mark it for the staging buffer when it is
@@ -175,4 +190,89 @@ int akida_job_get_xfers(struct akida_file *af, struct akida_job *job,
 out:
 	kvfree(ent);
 	return ret;
+}
+
+/* ---- pin accounting ---- */
+
+/*
+ * Charge the pins @job is about to take, before it takes them: to its file
+ * (max_pinned_mb), to the device (max_dev_pinned_mb) and, in pages, to the
+ * caller's mm->pinned_vm, bounded by RLIMIT_MEMLOCK unless the caller has
+ * CAP_IPC_LOCK (as RDMA's umem and VFIO's type1 do). The xfers are looked up
+ * but not pinned. akida_job_uncharge() undoes it, once.
+ *
+ * Return: 0; -E2BIG if the job alone exceeds a cap; -EAGAIN if the caps are
+ * full with other pending jobs; -ENOMEM beyond RLIMIT_MEMLOCK.
+ */
+int akida_job_charge(struct akida_file *af, struct akida_job *job)
+{
+	struct akida_job_engine *eng = &af->adev->job;
+	struct akida_job_file *jf = &af->job;
+	u64 file_lim = (u64)READ_ONCE(max_pinned_mb) << 20;
+	u64 dev_lim = (u64)READ_ONCE(max_dev_pinned_mb) << 20;
+	unsigned long pages = 0, lock_lim;
+	u64 bytes = 0;
+	unsigned int i;
+	int ret = 0;
+
+	for (i = 0; i < job->n_in + job->n_out; i++) {
+		struct akida_xfer *x = &job->xfers[i];
+
+		bytes += x->len;
+		pages += DIV_ROUND_UP(offset_in_page(x->uptr) + x->len, PAGE_SIZE);
+	}
+	if (!bytes)
+		return 0;
+
+	spin_lock(&eng->lock);
+	if (bytes > file_lim || bytes > dev_lim)
+		ret = -E2BIG;
+	else if (jf->counters.pinned_bytes + bytes > file_lim ||
+		 eng->counters.pinned_bytes + bytes > dev_lim)
+		ret = -EAGAIN;
+	if (!ret) {
+		eng->counters.pinned_bytes += bytes;
+		jf->counters.pinned_bytes += bytes;
+		job->pinned = bytes;
+	}
+	spin_unlock(&eng->lock);
+	if (ret) {
+		dev_dbg(&af->adev->dev, "submit: %llu bytes to pin: over a cap (%d)\n",
+			bytes, ret);
+		return ret;
+	}
+
+	lock_lim = rlimit(RLIMIT_MEMLOCK) >> PAGE_SHIFT;
+	if (atomic64_add_return(pages, &current->mm->pinned_vm) > lock_lim &&
+	    !capable(CAP_IPC_LOCK)) {
+		atomic64_sub(pages, &current->mm->pinned_vm);
+		dev_dbg(&af->adev->dev, "submit: %lu pages over RLIMIT_MEMLOCK\n",
+			pages);
+		return -ENOMEM;
+	}
+	mmgrab(current->mm);
+	job->mm = current->mm;
+	job->pinned_pages = pages;
+	return 0;
+}
+
+/* Undo akida_job_charge(); a no-op the second time. */
+void akida_job_uncharge(struct akida_job_engine *eng,
+			struct akida_job *job)
+{
+	struct akida_job_file *jf = &job->af->job;
+
+	if (job->mm) {
+		atomic64_sub(job->pinned_pages, &job->mm->pinned_vm);
+		mmdrop(job->mm);
+		job->mm = NULL;
+		job->pinned_pages = 0;
+	}
+	if (job->pinned) {
+		spin_lock(&eng->lock);
+		eng->counters.pinned_bytes -= job->pinned;
+		jf->counters.pinned_bytes -= job->pinned;
+		spin_unlock(&eng->lock);
+		job->pinned = 0;
+	}
 }
