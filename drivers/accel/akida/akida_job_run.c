@@ -199,9 +199,13 @@ static void akida_job_count_npu(struct akida_job_engine *eng,
 	spin_unlock(&eng->lock);
 }
 
-/* A program load or weight update failed with @ret: recover, complete. */
-static void akida_job_fail_npu(struct akida_job_engine *eng,
-			       struct akida_job *job, int ret, u32 step, u32 code)
+/*
+ * Step @step of @job (on the NPU) failed with @ret and NPU error @code: end
+ * the step, keep an NPU error or timeout in the fault ring, recover the NPU
+ * from a timeout, complete the job.
+ */
+static void akida_step_fail(struct akida_job_engine *eng, struct akida_job *job,
+			    u32 step, int ret, u32 code)
 {
 	akida_step_end(eng, job, step, ret);
 	akida_job_npu_fault(eng, job, ret, step, code);
@@ -318,8 +322,7 @@ void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	if (npu->output_size != job->out_size) {
 		dev_dbg(&adev->dev, "job %llu: program output is %u bytes, job says %u\n",
 			job->id, npu->output_size, job->out_size);
-		akida_step_end(eng, job, AKIDA_STEP_RUN, -EINVAL);
-		akida_job_complete(eng, job, -EINVAL, AKIDA_STEP_RUN, 0);
+		akida_step_fail(eng, job, AKIDA_STEP_RUN, -EINVAL, 0);
 		return;
 	}
 
@@ -338,10 +341,10 @@ void akida_job_start(struct akida_job_engine *eng, struct akida_job *job)
 	return;
 
 fail_program:
-	akida_job_fail_npu(eng, job, ret, AKIDA_STEP_PROGRAM, code);
+	akida_step_fail(eng, job, AKIDA_STEP_PROGRAM, ret, code);
 	return;
 fail_weights:
-	akida_job_fail_npu(eng, job, ret, AKIDA_STEP_WEIGHTS, code);
+	akida_step_fail(eng, job, AKIDA_STEP_WEIGHTS, ret, code);
 }
 
 /*
@@ -370,10 +373,7 @@ bool akida_job_check_run(struct akida_job_engine *eng,
 		dev_warn(&eng->adev->dev, "job %llu: NPU batch timed out\n",
 			 job->id);
 		akida_job_count_npu(eng, job, now - eng->run_start_ns, 0, 0, 0);
-		akida_step_end(eng, job, AKIDA_STEP_RUN, -ETIMEDOUT);
-		akida_job_npu_fault(eng, job, -ETIMEDOUT, AKIDA_STEP_RUN, 0);
-		akida_npu_recover(eng);
-		akida_job_complete(eng, job, -ETIMEDOUT, AKIDA_STEP_RUN, 0);
+		akida_step_fail(eng, job, AKIDA_STEP_RUN, -ETIMEDOUT, 0);
 		return true;
 	}
 	akida_npu_found(eng, polled);
@@ -382,17 +382,13 @@ bool akida_job_check_run(struct akida_job_engine *eng,
 			    job->inputs_done);
 	if (st & AKIDA_NPU_INFER_STATUS_ERROR) {
 		code = npu_rd(eng, AKIDA_NPU_ERROR_CODE);
-		akida_step_end(eng, job, AKIDA_STEP_RUN, -EIO);
-		akida_job_npu_fault(eng, job, -EIO, AKIDA_STEP_RUN, code);
-		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, code);
+		akida_step_fail(eng, job, AKIDA_STEP_RUN, -EIO, code);
 		return true;
 	}
 	if (job->inputs_done != job->batch) {
 		dev_warn(&eng->adev->dev, "job %llu: NPU done after %u of %u inputs\n",
 			 job->id, job->inputs_done, job->batch);
-		akida_step_end(eng, job, AKIDA_STEP_RUN, -EIO);
-		akida_job_npu_fault(eng, job, -EIO, AKIDA_STEP_RUN, 0);
-		akida_job_complete(eng, job, -EIO, AKIDA_STEP_RUN, 0);
+		akida_step_fail(eng, job, AKIDA_STEP_RUN, -EIO, 0);
 		return true;
 	}
 	akida_step_end(eng, job, AKIDA_STEP_RUN, 0);
