@@ -6,6 +6,7 @@
  * driver has enabled the device or programmed the iATU (registers read all
  * ones), it enables memory decoding through sysfs "enable" and programs
  * the BAR0 inbound region through sysfs "config" (HARDWARE.md section 2).
+ * While open it keeps the device in D0 (power/control, lib/power.c).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -22,6 +23,7 @@ struct mpriv {
 	int fd;
 	volatile uint32_t *bar0;
 	size_t len;
+	struct akida_d0_hold d0;	/* runtime PM of a bound driver */
 };
 
 static int cfg_write32(const char *dir, unsigned int off, uint32_t v)
@@ -83,12 +85,20 @@ static int m_open(struct akida_device *dev)
 		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
 	}
 	p->fd = fd;
+	if (akida_d0_hold(NULL, dev->info.bdf, &p->d0)) {
+		int ret = -akida_last_error()->err;
+
+		close(fd);
+		free(p);
+		return ret;
+	}
 	p->len = dev->info.bar_size[0] && dev->info.bar_size[0] < 0x20000 ?
 		 dev->info.bar_size[0] : 0x20000;
 	m = mmap(NULL, p->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	if (m == MAP_FAILED) {
 		int err = errno;
 
+		akida_d0_release(&p->d0);
 		close(fd);
 		free(p);
 		return akida_fail(AKIDA_ERR_BACKEND_UNAVAILABLE, err,
@@ -115,6 +125,7 @@ static int m_open(struct akida_device *dev)
 		int ret = -akida_last_error()->err;
 
 		munmap(m, p->len);
+		akida_d0_release(&p->d0);
 		close(p->fd);
 		free(p);
 		dev->priv = NULL;
@@ -128,6 +139,7 @@ static void m_close(struct akida_device *dev)
 	struct mpriv *p = dev->priv;
 
 	munmap((void *)p->bar0, p->len);
+	akida_d0_release(&p->d0);
 	close(p->fd);
 	free(p);
 }

@@ -383,6 +383,22 @@ AKIDA_API int akida_find_device(const char *sysfs_root, const char *spec,
 AKIDA_API const char *akida_device_attr(const struct akida_device_info *d,
 					const char *name);
 
+/*
+ * Keep a device in D0 while its BARs are reached through sysfs resource
+ * files, which hold no runtime-PM reference: a bound driver (akida_pcie)
+ * would otherwise let an idle device drop to D3hot, where BAR reads return
+ * all ones and the chip's registers reset. Sets power/control to "on" and
+ * remembers what it was; akida_d0_release() puts it back. A device without
+ * runtime PM (no power/control) needs nothing: success. Root only.
+ */
+struct akida_d0_hold {
+	char path[320];			/* power/control; "" when nothing to undo */
+	char saved[16];
+};
+AKIDA_API int akida_d0_hold(const char *sysfs_root, const char *bdf,
+			    struct akida_d0_hold *h);
+AKIDA_API void akida_d0_release(struct akida_d0_hold *h);
+
 /* ------------------------------------------------------------------------ */
 /* Devices and backends                                                     */
 /* ------------------------------------------------------------------------ */

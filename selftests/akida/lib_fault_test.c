@@ -23,6 +23,7 @@ struct emu {
 	volatile uint32_t *win;
 	void *map;
 	size_t len;
+	struct akida_d0_hold d0;	/* resource0 holds no runtime-PM reference */
 	struct akida_device *dev;
 };
 
@@ -31,18 +32,31 @@ static int emu_open(const char *bdf, struct emu *e)
 	char path[256];
 	int fd;
 
+	if (akida_d0_hold(NULL, bdf, &e->d0))
+		return -akida_last_error()->err;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	fd = open(path, O_RDWR | O_SYNC);
-	if (fd < 0)
-		return -errno;
+	if (fd < 0) {
+		int err = errno;
+
+		akida_d0_release(&e->d0);
+		return -err;
+	}
 	e->len = AKIDA_EMU_WINDOW + AKIDA_EMU_WINDOW_SIZE;
 	e->map = mmap(NULL, e->len, PROT_READ | PROT_WRITE, MAP_SHARED, fd, 0);
 	close(fd);
-	if (e->map == MAP_FAILED)
-		return -errno;
+	if (e->map == MAP_FAILED) {
+		int err = errno;
+
+		e->map = NULL;
+		akida_d0_release(&e->d0);
+		return -err;
+	}
 	e->win = (volatile uint32_t *)((char *)e->map + AKIDA_EMU_WINDOW);
 	if (e->win[AKIDA_EMU_MAGIC / 4] != AKIDA_EMU_MAGIC_VALUE) {
 		munmap(e->map, e->len);
+		e->map = NULL;
+		akida_d0_release(&e->d0);
 		return -ENODEV;
 	}
 	return 0;
@@ -61,6 +75,7 @@ static void emu_close(struct emu *e)
 	if (e->map) {
 		munmap(e->map, e->len);
 		e->map = NULL;
+		akida_d0_release(&e->d0);
 	}
 }
 

@@ -21,6 +21,8 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <akida.h>
+
 #include "akida_emu_regs.h"
 #include "guest.h"
 
@@ -50,16 +52,26 @@ static inline int64_t akt_bar0_rd(const struct akt_dev *d, uint32_t off)
 	uint32_t v;
 	int fd;
 
+	struct akida_d0_hold d0;
+
+	/* resource0 holds no runtime-PM reference: keep the device in D0. */
+	if (akida_d0_hold(NULL, d->bdf, &d0))
+		return -1;
 	snprintf(path, sizeof(path), "%s/resource0", d->pci);
 	fd = open(path, O_RDONLY | O_SYNC);
-	if (fd < 0)
+	if (fd < 0) {
+		akida_d0_release(&d0);
 		return -1;
+	}
 	bar = mmap(NULL, pg, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
-	if (bar == MAP_FAILED)
+	if (bar == MAP_FAILED) {
+		akida_d0_release(&d0);
 		return -1;
+	}
 	v = bar[off / 4];
 	munmap((void *)bar, pg);
+	akida_d0_release(&d0);
 	return v;
 }
 
@@ -165,40 +177,56 @@ static inline int akt_set_param(const char *name, long long val)
 	return akt_write_file(path, buf);
 }
 
-/* The emulator's test-control window through resource0, or NULL. */
+/*
+ * The emulator's test-control window through resource0. It holds the
+ * device in D0 while open: resource0 holds no runtime-PM reference, and in
+ * D3hot the window neither answers nor keeps what was written to it.
+ */
 struct akt_emu {
 	int fd;
 	volatile uint32_t *win;
+	struct akida_d0_hold d0;
 };
 
 static inline int akt_emu_open(const struct akt_dev *d, struct akt_emu *e)
 {
 	char path[PATH_MAX + 16];
 	void *p;
+	int ret;
 
+	if (akida_d0_hold(NULL, d->bdf, &e->d0))
+		return -akida_last_error()->err;
 	snprintf(path, sizeof(path), "%s/resource0", d->pci);
 	e->fd = open(path, O_RDWR | O_SYNC);
-	if (e->fd < 0)
-		return -errno;
+	if (e->fd < 0) {
+		ret = -errno;
+		goto err;
+	}
 	p = mmap(NULL, AKIDA_EMU_WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 e->fd, AKIDA_EMU_WINDOW);
 	if (p == MAP_FAILED) {
+		ret = -errno;
 		close(e->fd);
-		return -errno;
+		goto err;
 	}
 	e->win = p;
 	if (e->win[AKIDA_EMU_MAGIC / 4] != AKIDA_EMU_MAGIC_VALUE) {
 		munmap(p, AKIDA_EMU_WINDOW_SIZE);
 		close(e->fd);
-		return -ENODEV;
+		ret = -ENODEV;
+		goto err;
 	}
 	return 0;
+err:
+	akida_d0_release(&e->d0);
+	return ret;
 }
 
 static inline void akt_emu_close(struct akt_emu *e)
 {
 	munmap((void *)e->win, AKIDA_EMU_WINDOW_SIZE);
 	close(e->fd);
+	akida_d0_release(&e->d0);
 }
 
 static inline uint32_t akt_emu_rd(struct akt_emu *e, uint32_t reg)

@@ -183,6 +183,7 @@ struct emu {
 	int fd;
 	volatile uint32_t *win;
 	struct akida_device *vdev;
+	struct akida_d0_hold d0;	/* resource0 holds no runtime-PM reference */
 };
 
 enum emu_cnt {
@@ -229,16 +230,23 @@ static int emu_open(struct emu *e, const char *bdf)
 	int ret;
 
 	e->vdev = NULL;
+	/* In D3hot the window neither answers nor keeps its counters. */
+	if (akida_d0_hold(NULL, bdf, &e->d0))
+		return -akida_last_error()->err;
 	snprintf(path, sizeof(path), "/sys/bus/pci/devices/%s/resource0", bdf);
 	e->fd = open(path, O_RDWR | O_SYNC);
-	if (e->fd < 0)
-		return -errno;
+	if (e->fd < 0) {
+		ret = -errno;
+		akida_d0_release(&e->d0);
+		return ret;
+	}
 	p = mmap(NULL, AKIDA_EMU_WINDOW_SIZE, PROT_READ | PROT_WRITE, MAP_SHARED,
 		 e->fd, AKIDA_EMU_WINDOW);
 	if (p == MAP_FAILED) {
 		ret = -errno;
 		close(e->fd);
 		e->fd = -1;
+		akida_d0_release(&e->d0);
 		return ret;
 	}
 	e->win = p;
@@ -248,6 +256,7 @@ static int emu_open(struct emu *e, const char *bdf)
 		close(e->fd);
 		e->fd = -1;
 		e->win = NULL;
+		akida_d0_release(&e->d0);
 	}
 	return ret;
 }
@@ -256,8 +265,10 @@ static void emu_close(struct emu *e)
 {
 	if (e->win)
 		munmap((void *)e->win, AKIDA_EMU_WINDOW_SIZE);
-	if (e->fd >= 0)
+	if (e->fd >= 0) {
 		close(e->fd);
+		akida_d0_release(&e->d0);
+	}
 	e->win = NULL;
 	e->fd = -1;
 	e->vdev = NULL;

@@ -182,8 +182,13 @@ static int registers_show(struct seq_file *m, void *unused)
 	struct akida_dev *adev = m->private;
 	int idx;
 
-	if (akida_dev_enter(adev, &idx))
+	/* Reading them is a use: bring the device to D0. */
+	if (akida_pm_get(adev))
+		return -EIO;
+	if (akida_dev_enter(adev, &idx)) {
+		akida_pm_put(adev);
 		return -ENODEV;
+	}
 	akida_dump_regs(m, "edma", adev->edma.regs, akida_edma_regs,
 			ARRAY_SIZE(akida_edma_regs));
 	akida_dump_regs(m, "npu", adev->bar0, akida_npu_ident_regs,
@@ -192,6 +197,7 @@ static int registers_show(struct seq_file *m, void *unused)
 		akida_dump_regs(m, "npu", adev->bar0, akida_npu_model_regs,
 				ARRAY_SIZE(akida_npu_model_regs));
 	akida_dev_exit(adev, idx);
+	akida_pm_put(adev);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(registers);

@@ -25,6 +25,15 @@ enum akida_reset_reason {
 	AKIDA_RESET_NPU_TIMEOUT,	/* an NPU command timed out: NPU only */
 };
 
+/* Power transitions (the akida_pm tracepoint; sysfs akida_pm/). */
+enum akida_pm_event {
+	AKIDA_PM_RUNTIME_SUSPEND,	/* idle: to D3hot */
+	AKIDA_PM_RUNTIME_RESUME,	/* used again: back to D0 */
+	AKIDA_PM_SUSPEND,		/* system sleep or hibernation */
+	AKIDA_PM_RESUME,
+	AKIDA_PM_NR_EVENTS
+};
+
 enum akida_fault_kind {
 	AKIDA_FAULT_DMA_ABORT,		/* the eDMA aborted a list */
 	AKIDA_FAULT_DMA_TIMEOUT,	/* a list did not complete in time */

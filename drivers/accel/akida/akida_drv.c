@@ -491,6 +491,7 @@ static int akida_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* What slot_reset restores after a reset of the link (AER). */
 	pci_save_state(pdev);
 	akida_debugfs_init(adev);
+	akida_pm_init(adev);
 	pci_info(pdev, "%s: %s, %u NPs, %u KiB SRAM, %llu MiB LPDDR, %s, %s\n",
 		 dev_name(&adev->dev), info->name, adev->np_count, adev->sram_size / SZ_1K,
 		 adev->lpddr_size / SZ_1M, pdev->msix_enabled ? "MSI-X" : "MSI",
@@ -521,6 +522,8 @@ static void akida_remove(struct pci_dev *pdev)
 	struct akida_dev *adev = pci_get_drvdata(pdev);
 	bool dead;
 
+	/* The PCI core resumed the device: it stays in D0 from here. */
+	akida_pm_fini(adev);
 	/* Waits for the debugfs readers: nothing below has them to fear. */
 	akida_debugfs_fini(adev);
 	/* No new opens. Open files stay, and get -ENODEV from now on. */
@@ -566,6 +569,7 @@ static struct pci_driver akida_pci_driver = {
 	.remove = akida_remove,
 	.shutdown = akida_shutdown,
 	.err_handler = &akida_err_handlers,
+	.driver.pm = pm_ptr(&akida_pm_ops),
 	AKIDA_PCI_DEV_GROUPS(akida_pci_groups),
 };
 

@@ -86,6 +86,7 @@ struct akida_chip_info {
  * @AKIDA_CAUSE_AER_FATAL: An uncorrectable fatal error (AER; the link was reset).
  * @AKIDA_CAUSE_PERM_FAILURE: The PCI core gave the device up.
  * @AKIDA_CAUSE_SHUTDOWN: The system shuts down (reboot, kexec).
+ * @AKIDA_CAUSE_RESUME: The device did not come back from D3hot working.
  */
 enum akida_cause {
 	AKIDA_CAUSE_NONE,
@@ -94,6 +95,7 @@ enum akida_cause {
 	AKIDA_CAUSE_AER_FATAL,
 	AKIDA_CAUSE_PERM_FAILURE,
 	AKIDA_CAUSE_SHUTDOWN,
+	AKIDA_CAUSE_RESUME,
 };
 
 /**
@@ -134,6 +136,18 @@ struct akida_recovery {
 };
 
 /**
+ * struct akida_pm - power-management counters (sysfs akida_pm/).
+ * @count: Completed transitions, by enum akida_pm_event.
+ * @last_us: How long the last one of each took.
+ * @failures: Resumes that left the device unusable.
+ */
+struct akida_pm {
+	atomic64_t count[AKIDA_PM_NR_EVENTS];
+	atomic64_t last_us[AKIDA_PM_NR_EVENTS];
+	atomic64_t failures;
+};
+
+/**
  * struct akida_dev - one AKD1000.
  * @pdev: The PCI device.
  * @info: Chip facts.
@@ -170,6 +184,7 @@ struct akida_recovery {
  * @job: The job engine (akida_job.h).
  * @diag: Counters, the last faults, debugfs (akida_debugfs.h).
  * @rec: Resets, error recovery and health (akida_reset.c).
+ * @pm: Power-management counters (akida_pm.c).
  */
 struct akida_dev {
 	struct pci_dev *pdev;
@@ -208,6 +223,7 @@ struct akida_dev {
 	struct akida_job_engine job;
 	struct akida_diag diag;
 	struct akida_recovery rec;
+	struct akida_pm pm;
 };
 
 /**
@@ -218,6 +234,7 @@ struct akida_dev {
  * @rawio: Opened with CAP_SYS_RAWIO while the unsafe_raw module parameter
  *	was set: the raw interface may write every register the vendor's
  *	driver lets through (see akida_fops.c). Set once at open.
+ * @flags: AKIDA_FILE_* bits (atomic bit operations).
  * @job: Job-engine state of the file (akida_job.h).
  */
 struct akida_file {
@@ -225,8 +242,12 @@ struct akida_file {
 	struct file *filp;
 	struct list_head node;
 	bool rawio;
+	unsigned long flags;
 	struct akida_job_file job;
 };
+
+/* The file keeps the device in D0 until it is closed (akida_pm.c). */
+#define AKIDA_FILE_PM_PINNED	0
 
 /* Module parameters (akida_drv.c). */
 extern unsigned int akida_dma_timeout_ms;
@@ -303,5 +324,18 @@ void akida_recovery_init(struct akida_dev *adev);
 void akida_shutdown(struct pci_dev *pdev);
 const char *akida_health(struct akida_dev *adev, const char **reason);
 const char *akida_cause_name(enum akida_cause cause);
+void akida_health_dead(struct akida_dev *adev, enum akida_cause cause);
+
+/* akida_pm.c */
+extern const struct dev_pm_ops akida_pm_ops;
+void akida_pm_init(struct akida_dev *adev);
+void akida_pm_fini(struct akida_dev *adev);
+int akida_pm_get(struct akida_dev *adev);
+void akida_pm_put(struct akida_dev *adev);
+bool akida_pm_get_if_active(struct akida_dev *adev);
+void akida_pm_put_quiet(struct akida_dev *adev);
+int akida_pm_pin_file(struct akida_file *af);
+void akida_pm_unpin_file(struct akida_file *af);
+unsigned int akida_pm_pinned_files(struct akida_dev *adev);
 
 #endif /* AKIDA_DRV_H */

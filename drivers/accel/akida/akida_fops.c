@@ -6,7 +6,8 @@
  * caller's buffer and any AXI target (LPDDR, SRAM, NPU registers) by eDMA;
  * llseek() sets the offset (SEEK_SET, SEEK_CUR; no SEEK_END); mmap() maps
  * BAR0 (the NPU registers) uncached, offset relative to BAR0. The ioctls are
- * in akida_ioctl.c.
+ * in akida_ioctl.c. A file that touches the NPU registers (read()/write()
+ * there, or mmap()) keeps the device in D0 until it is closed (akida_pm.c).
  *
  * Raw-access policy (Documentation/accel/akida.rst, "Threat model"): nothing
  * that decides where the chip writes in host memory is reachable:
@@ -167,6 +168,7 @@ static int akida_release(struct inode *inode, struct file *filp)
 	struct akida_dev *adev = af->adev;
 
 	akida_job_release(af);
+	akida_pm_unpin_file(af);
 	mutex_lock(&adev->files_lock);
 	list_del(&af->node);
 	mutex_unlock(&adev->files_lock);
@@ -191,11 +193,25 @@ static ssize_t akida_rw(struct file *filp, enum akida_dma_dir dir, void __user *
 		if (ret)
 			return ret;
 	}
+	/*
+	 * What a file writes to (or reads from, to act on) the NPU registers
+	 * does not survive D3hot: such a file keeps the device in D0.
+	 */
+	if (akida_overlaps(*ppos, count, adev->info->npu_axi, adev->bar0_len)) {
+		ret = akida_pm_pin_file(af);
+		if (ret)
+			return ret;
+	}
+	ret = akida_pm_get(adev);
+	if (ret)
+		return ret;
 	lpddr = akida_overlaps(*ppos, count, adev->job.mem_base,
 			       adev->job.mem_end - adev->job.mem_base);
 	if (lpddr) {
-		if (down_read_killable(&adev->raw_lock))
+		if (down_read_killable(&adev->raw_lock)) {
+			akida_pm_put(adev);
 			return -EINTR;
+		}
 		ret = akida_check_raw_owner(af, *ppos, count);
 		if (ret)
 			goto out_unlock;
@@ -209,6 +225,7 @@ static ssize_t akida_rw(struct file *filp, enum akida_dma_dir dir, void __user *
 out_unlock:
 	if (lpddr)
 		up_read(&adev->raw_lock);
+	akida_pm_put(adev);
 	return ret;
 }
 
@@ -260,7 +277,8 @@ static int akida_mmap(struct file *filp, struct vm_area_struct *vma)
 	unsigned long win_end = win + (AKIDA_BAR0_TEST_WINDOW_SIZE >> PAGE_SHIFT);
 	int idx, ret;
 
-	if (!(vma->vm_flags & VM_SHARED)) {
+	/* A shared mapping of a read-only file has VM_MAYSHARE only. */
+	if (!(vma->vm_flags & VM_MAYSHARE)) {
 		dev_dbg(&adev->dev, "mmap: BAR0 can only be mapped shared\n");
 		return -EINVAL;
 	}
@@ -282,6 +300,10 @@ static int akida_mmap(struct file *filp, struct vm_area_struct *vma)
 		akida_vm_flags_clear(vma, VM_MAYWRITE);
 	}
 
+	/* The registers lose their state in D3hot: keep D0 while open. */
+	ret = akida_pm_pin_file(af);
+	if (ret)
+		return ret;
 	ret = akida_dev_enter(adev, &idx);
 	if (ret)
 		return ret;

@@ -183,6 +183,30 @@ static int akida_ioctl_set_clock(struct akida_file *af, void __user *uarg)
 	return akida_job_set_clock(af->adev, args.mode);
 }
 
+/* The commands that touch the chip: with the device in D0. */
+static long akida_ioctl_hw(struct akida_file *af, unsigned int cmd,
+			   void __user *uarg)
+{
+	long ret;
+
+	ret = akida_pm_get(af->adev);
+	if (ret)
+		return ret;
+	switch (cmd) {
+	case AKIDA_IOCTL_DMA:
+		ret = akida_ioctl_dma(af, uarg);
+		break;
+	case AKIDA_IOCTL_RESET:
+		ret = akida_ioctl_reset(af, uarg);
+		break;
+	default:	/* AKIDA_IOCTL_SET_CLOCK */
+		ret = akida_ioctl_set_clock(af, uarg);
+		break;
+	}
+	akida_pm_put(af->adev);
+	return ret;
+}
+
 /**
  * akida_ioctl() - unlocked_ioctl of /dev/akidaN.
  * @filp: The file.
@@ -234,13 +258,10 @@ long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		return akida_ioctl_get_info(af, uarg);
 	case AKIDA_IOCTL_MEM_ALLOC:
 		return akida_ioctl_mem_alloc(af, uarg);
-	case AKIDA_IOCTL_DMA:
-		return akida_ioctl_dma(af, uarg);
 	case AKIDA_IOCTL_JOB_SUBMIT:
+		/* The job worker brings the device to D0 when it runs it. */
 		return akida_ioctl_job_submit(af, uarg);
-	case AKIDA_IOCTL_RESET:
-		return akida_ioctl_reset(af, uarg);
-	default:	/* AKIDA_IOCTL_SET_CLOCK */
-		return akida_ioctl_set_clock(af, uarg);
+	default:
+		return akida_ioctl_hw(af, cmd, uarg);
 	}
 }

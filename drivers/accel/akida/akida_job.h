@@ -70,7 +70,7 @@ struct akida_npu_state {
  * @worker: Thread that runs the jobs (the only one that programs the NPU's
  *	command registers, except CLOCK_MODE).
  * @lock: Protects @rr, @pipeline, @npu, @counters, @files, @next_id, @stop,
- *	@dead_err, @halted, @halt_gen, and in every struct akida_job_file its lists, counters and
+ *	@dead_err, @halted, @halt_gen, @paused, and in every struct akida_job_file its lists, counters and
  *	job states. Never held across sleeping or hardware waits.
  * @rr: Files with queued jobs, in the order they are served (round robin).
  * @pipeline: Jobs taken from their file's queue and not yet complete, in
@@ -91,6 +91,9 @@ struct akida_npu_state {
  * @halt_gen: Incremented by each akida_job_halt().
  * @parked_gen: The @halt_gen the worker last parked for (written by it).
  * @park_wq: Where akida_job_halt() waits for the worker to park.
+ * @paused: System sleep: take no new job (akida_job_pause()).
+ * @pause_parked: The worker saw @paused with nothing in flight and touches
+ *	nothing until it is cleared (written by the worker).
  * @stop: The device is going away: fail everything with @dead_err.
  * @dead_err: Status given to jobs failed because of @stop.
  * @mem_lock: Protects @mem_list, every file's allocation list and the users
@@ -130,6 +133,8 @@ struct akida_job_engine {
 	wait_queue_head_t park_wq;
 	bool stop;
 	int dead_err;
+	bool paused;
+	bool pause_parked;
 
 	struct mutex mem_lock;		/* allocations, see above */
 	struct list_head mem_list;
@@ -145,6 +150,7 @@ struct akida_job_engine {
 	u64 next_id;
 
 	/* Private to @worker (no lock): */
+	bool pm_held;		/* it holds a runtime-PM reference */
 	u32 events;		/* NPU IRQ_STATUS bits seen, not consumed */
 	u64 run_start_ns;	/* when the running batch was started */
 	u64 run_deadline_ns;	/* when it times out */
@@ -251,6 +257,8 @@ void akida_job_cleanup(struct akida_dev *adev);
 int akida_job_reset(struct akida_dev *adev);
 void akida_job_halt(struct akida_dev *adev);
 int akida_job_restart(struct akida_dev *adev);
+int akida_job_pause(struct akida_dev *adev);
+void akida_job_unpause(struct akida_dev *adev);
 
 /* akida_job_run.c */
 void akida_job_invalidate(struct akida_job_engine *eng, u64 addr, u64 len);

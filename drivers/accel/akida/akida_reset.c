@@ -38,6 +38,7 @@ static const char * const akida_cause_names[] = {
 	[AKIDA_CAUSE_AER_FATAL] = "AER fatal error",
 	[AKIDA_CAUSE_PERM_FAILURE] = "permanent failure",
 	[AKIDA_CAUSE_SHUTDOWN] = "shutdown",
+	[AKIDA_CAUSE_RESUME] = "resume from D3hot",
 };
 
 const char *akida_cause_name(enum akida_cause cause)
@@ -77,6 +78,8 @@ const char *akida_health(struct akida_dev *adev, const char **reason)
 		*reason = cause == AKIDA_CAUSE_SHUTDOWN ? "shut down" :
 			  cause == AKIDA_CAUSE_PERM_FAILURE ?
 			  "the PCI core gave the device up" :
+			  cause == AKIDA_CAUSE_RESUME ?
+			  "it did not come back from D3hot" :
 			  "the last recovery failed";
 		return "dead";
 	}
@@ -94,9 +97,13 @@ const char *akida_health(struct akida_dev *adev, const char **reason)
 		}
 		return "degraded";
 	}
-	if (!akida_dev_enter(adev, &idx)) {
-		dead = akida_dev_dead(adev);
-		akida_dev_exit(adev, idx);
+	/* In D3hot the registers do not answer: the last resume worked. */
+	if (akida_pm_get_if_active(adev)) {
+		if (!akida_dev_enter(adev, &idx)) {
+			dead = akida_dev_dead(adev);
+			akida_dev_exit(adev, idx);
+		}
+		akida_pm_put_quiet(adev);
 	}
 	if (dead) {
 		*reason = "the device does not answer";
@@ -160,6 +167,17 @@ static void akida_recover_failed(struct akida_dev *adev, enum akida_cause cause)
 {
 	akida_mark_dead(adev, cause);
 	atomic64_inc(&adev->rec.failures);
+}
+
+/**
+ * akida_health_dead() - the device failed outside a recovery (a resume):
+ * sysfs akida_health says "dead" until a reset recovers it.
+ * @adev: The device.
+ * @cause: What failed.
+ */
+void akida_health_dead(struct akida_dev *adev, enum akida_cause cause)
+{
+	akida_recover_failed(adev, cause);
 }
 
 /*

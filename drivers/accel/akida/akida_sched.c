@@ -212,7 +212,8 @@ static bool akida_worker_step(struct akida_job_engine *eng)
 		return true;
 	}
 
-	if (n < akida_queue_depth()) {
+	/* Paused for system sleep: what is in the pipeline finishes. */
+	if (n < akida_queue_depth() && !READ_ONCE(eng->paused)) {
 		job = akida_job_take(eng);
 		if (job) {
 			akida_step_begin(eng, job, AKIDA_STEP_INPUT);
@@ -258,9 +259,51 @@ static bool akida_worker_has_work(struct akida_job_engine *eng)
 	spin_lock(&eng->lock);
 	list_for_each_entry(job, &eng->pipeline, node)
 		n++;
-	work = !list_empty(&eng->rr) && n < akida_queue_depth();
+	work = !list_empty(&eng->rr) && n < akida_queue_depth() && !eng->paused;
 	spin_unlock(&eng->lock);
 	return work;
+}
+
+/*
+ * Runtime PM: the worker keeps the device in D0 from the moment it has a
+ * job to take until its pipeline is empty again (akida_pm.c). Return false
+ * if the device cannot be resumed: every job then fails with -EIO.
+ */
+static bool akida_worker_pm_get(struct akida_job_engine *eng)
+{
+	if (eng->pm_held)
+		return true;
+	if (akida_pm_get(eng->adev)) {
+		akida_job_fail_all(eng, -EIO);
+		return false;
+	}
+	eng->pm_held = true;
+	return true;
+}
+
+static void akida_worker_pm_put(struct akida_job_engine *eng)
+{
+	if (!eng->pm_held || !list_empty(&eng->pipeline))
+		return;
+	eng->pm_held = false;
+	akida_pm_put(eng->adev);
+}
+
+/*
+ * Paused for system sleep and nothing in flight: tell akida_job_pause(),
+ * and wait, touching nothing, until akida_job_unpause() (or a halt, a
+ * reset request or the end).
+ */
+static void akida_worker_paused(struct akida_job_engine *eng)
+{
+	akida_worker_pm_put(eng);
+	WRITE_ONCE(eng->pause_parked, true);
+	wake_up_all(&eng->park_wq);
+	wait_event_interruptible(eng->worker_wq, kthread_should_stop() ||
+				 !READ_ONCE(eng->paused) ||
+				 READ_ONCE(eng->halted) || READ_ONCE(eng->stop) ||
+				 atomic_read(&eng->reset_req));
+	WRITE_ONCE(eng->pause_parked, false);
 }
 
 /*
@@ -273,6 +316,7 @@ static void akida_worker_halted(struct akida_job_engine *eng)
 	u64 gen;
 
 	akida_job_fail_all(eng, -EIO);
+	akida_worker_pm_put(eng);
 	if (atomic_read(&eng->reset_req)) {
 		atomic_set(&eng->reset_req, 0);
 		eng->reset_result = -EIO;
@@ -311,6 +355,12 @@ static int akida_worker(void *data)
 						 atomic_read(&eng->reset_req));
 			continue;
 		}
+		if (READ_ONCE(eng->paused) && list_empty(&eng->pipeline)) {
+			akida_worker_paused(eng);
+			continue;
+		}
+		if (akida_worker_has_work(eng) && !akida_worker_pm_get(eng))
+			continue;
 		if (akida_worker_step(eng))
 			continue;
 
@@ -324,10 +374,17 @@ static int akida_worker(void *data)
 						  min(eng->run_deadline_ns,
 						      ktime_get_ns())) + 1);
 		} else {
+			akida_worker_pm_put(eng);
 			wait_event_interruptible(eng->worker_wq,
 						 akida_worker_has_work(eng) ||
-						 akida_worker_interrupted(eng));
+						 akida_worker_interrupted(eng) ||
+						 READ_ONCE(eng->paused));
 		}
+	}
+	/* akida_job_fini() fails what is left. */
+	if (eng->pm_held) {
+		eng->pm_held = false;
+		akida_pm_put(eng->adev);
 	}
 	return 0;
 }
@@ -544,4 +601,52 @@ int akida_job_restart(struct akida_dev *adev)
 	spin_unlock(&eng->lock);
 	wake_up_all(&eng->worker_wq);
 	return 0;
+}
+
+/**
+ * akida_job_pause() - stop taking jobs, for system sleep.
+ * @adev: The device.
+ *
+ * Jobs in the pipeline finish (bounded by the longest hardware wait the
+ * worker may be in); queued jobs stay queued, neither lost nor failed, and
+ * new submissions queue behind them, until akida_job_unpause().
+ *
+ * Return: 0 once the worker is idle, or -EBUSY if it did not get there in
+ * time (then nothing is paused).
+ */
+int akida_job_pause(struct akida_dev *adev)
+{
+	struct akida_job_engine *eng = &adev->job;
+	unsigned long tmo;
+	u64 ms;
+
+	ms = 2ULL * READ_ONCE(akida_npu_timeout_ms) + 4ULL * akida_dma_tmo_ms() + 1000;
+	tmo = msecs_to_jiffies(min_t(u64, ms, UINT_MAX));
+	spin_lock(&eng->lock);
+	eng->paused = true;
+	spin_unlock(&eng->lock);
+	wake_up_all(&eng->worker_wq);
+	if (!eng->worker)
+		return 0;
+	/* A halted worker touches nothing already. */
+	if (wait_event_timeout(eng->park_wq, READ_ONCE(eng->pause_parked) ||
+			       READ_ONCE(eng->halted) || READ_ONCE(eng->stop), tmo))
+		return 0;
+	dev_err(&adev->dev, "jobs still in flight after %llu ms: not suspending\n", ms);
+	akida_job_unpause(adev);
+	return -EBUSY;
+}
+
+/**
+ * akida_job_unpause() - let the worker take jobs again after system sleep.
+ * @adev: The device.
+ */
+void akida_job_unpause(struct akida_dev *adev)
+{
+	struct akida_job_engine *eng = &adev->job;
+
+	spin_lock(&eng->lock);
+	eng->paused = false;
+	spin_unlock(&eng->lock);
+	wake_up_all(&eng->worker_wq);
 }

@@ -49,11 +49,21 @@ static ssize_t akida_clock_mode_show(struct device *dev, struct device_attribute
 	int idx, ret;
 	u32 mode;
 
+	/* In D3hot: the mode the NPU gets back when it resumes. */
+	if (!akida_pm_get_if_active(adev)) {
+		mutex_lock(&adev->job.clock_lock);
+		mode = adev->job.clock_mode;
+		mutex_unlock(&adev->job.clock_lock);
+		return sysfs_emit(buf, "%u\n", mode);
+	}
 	ret = akida_dev_enter(adev, &idx);
+	if (!ret) {
+		mode = readl(adev->bar0 + AKIDA_NPU_CLOCK_MODE);
+		akida_dev_exit(adev, idx);
+	}
+	akida_pm_put_quiet(adev);
 	if (ret)
 		return ret;
-	mode = readl(adev->bar0 + AKIDA_NPU_CLOCK_MODE);
-	akida_dev_exit(adev, idx);
 	if (mode == U32_MAX)
 		return -EIO;
 	return sysfs_emit(buf, "%u\n", mode);
@@ -256,9 +266,69 @@ static const struct attribute_group akida_rec_group = {
 	.attrs = akida_rec_attrs,
 };
 
+/*
+ * Power: akida_pm/{runtime_suspends,runtime_resumes,suspends,resumes,
+ * last_*_us,resume_failures,pinned_files}. The D-state itself is the PCI
+ * core's (power_state, power/runtime_status).
+ */
+struct akida_pm_attr {
+	struct device_attribute attr;
+	size_t offset;		/* of the atomic64_t in struct akida_pm */
+};
+
+static ssize_t akida_pm_show(struct device *dev, struct device_attribute *attr,
+			     char *buf)
+{
+	struct akida_pm_attr *pa = container_of(attr, struct akida_pm_attr, attr);
+	atomic64_t *v = (atomic64_t *)((char *)&to_akida(dev)->pm + pa->offset);
+
+	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
+}
+
+#define AKIDA_PM(_name, _field) {						\
+	.attr = __ATTR(_name, 0444, akida_pm_show, NULL),			\
+	.offset = offsetof(struct akida_pm, _field),				\
+}
+
+static struct akida_pm_attr akida_pm_counters[] = {
+	AKIDA_PM(runtime_suspends, count[AKIDA_PM_RUNTIME_SUSPEND]),
+	AKIDA_PM(runtime_resumes, count[AKIDA_PM_RUNTIME_RESUME]),
+	AKIDA_PM(suspends, count[AKIDA_PM_SUSPEND]),
+	AKIDA_PM(resumes, count[AKIDA_PM_RESUME]),
+	AKIDA_PM(last_runtime_resume_us, last_us[AKIDA_PM_RUNTIME_RESUME]),
+	AKIDA_PM(last_resume_us, last_us[AKIDA_PM_RESUME]),
+	AKIDA_PM(resume_failures, failures),
+};
+
+/* Open files that keep the device in D0 (they touched the NPU registers). */
+static ssize_t pinned_files_show(struct device *dev, struct device_attribute *attr,
+				 char *buf)
+{
+	return sysfs_emit(buf, "%u\n", akida_pm_pinned_files(to_akida(dev)));
+}
+static DEVICE_ATTR_RO(pinned_files);
+
+static struct attribute *akida_pm_attrs[] = {
+	&akida_pm_counters[0].attr.attr,
+	&akida_pm_counters[1].attr.attr,
+	&akida_pm_counters[2].attr.attr,
+	&akida_pm_counters[3].attr.attr,
+	&akida_pm_counters[4].attr.attr,
+	&akida_pm_counters[5].attr.attr,
+	&akida_pm_counters[6].attr.attr,
+	&dev_attr_pinned_files.attr,
+	NULL
+};
+
+static const struct attribute_group akida_pm_group = {
+	.name = "akida_pm",
+	.attrs = akida_pm_attrs,
+};
+
 const struct attribute_group *akida_pci_groups[] = {
 	&akida_group,
 	&akida_dma_group,
 	&akida_rec_group,
+	&akida_pm_group,
 	NULL
 };

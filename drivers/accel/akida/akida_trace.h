@@ -24,6 +24,10 @@ TRACE_DEFINE_ENUM(AKIDA_DMA_TO_DEVICE);
 TRACE_DEFINE_ENUM(AKIDA_DMA_FROM_DEVICE);
 TRACE_DEFINE_ENUM(AKIDA_RESET_IOCTL);
 TRACE_DEFINE_ENUM(AKIDA_RESET_NPU_TIMEOUT);
+TRACE_DEFINE_ENUM(AKIDA_PM_RUNTIME_SUSPEND);
+TRACE_DEFINE_ENUM(AKIDA_PM_RUNTIME_RESUME);
+TRACE_DEFINE_ENUM(AKIDA_PM_SUSPEND);
+TRACE_DEFINE_ENUM(AKIDA_PM_RESUME);
 
 #define akida_trace_dir(d)						\
 	__print_symbolic(d, { AKIDA_DMA_TO_DEVICE, "h2d" },		\
@@ -37,6 +41,12 @@ TRACE_DEFINE_ENUM(AKIDA_RESET_NPU_TIMEOUT);
 			 { AKIDA_STEP_RUN, "run" },			\
 			 { AKIDA_STEP_OUTPUT, "output" },		\
 			 { AKIDA_STEP_QUEUE, "queue" })
+
+#define akida_trace_pm(e)						\
+	__print_symbolic(e, { AKIDA_PM_RUNTIME_SUSPEND, "runtime_suspend" },	\
+			 { AKIDA_PM_RUNTIME_RESUME, "runtime_resume" },	\
+			 { AKIDA_PM_SUSPEND, "suspend" },		\
+			 { AKIDA_PM_RESUME, "resume" })
 
 #define akida_trace_reason(r)						\
 	__print_symbolic(r, { AKIDA_RESET_IOCTL, "ioctl" },		\
@@ -241,6 +251,23 @@ TRACE_EVENT(akida_reset,
 	    TP_printk("akida%d reason=%s result=%d",
 		      __entry->dev, akida_trace_reason(__entry->reason),
 		      __entry->result)
+);
+
+/* A power transition: @us is how long the driver's part of it took. */
+TRACE_EVENT(akida_pm,
+	    TP_PROTO(int dev, u32 event, int result, u64 us),
+	    TP_ARGS(dev, event, result, us),
+	    TP_STRUCT__entry(__field(int, dev)
+			     __field(u32, event)
+			     __field(int, result)
+			     __field(u64, us)),
+	    TP_fast_assign(__entry->dev = dev;
+			   __entry->event = event;
+			   __entry->result = result;
+			   __entry->us = us;),
+	    TP_printk("akida%d event=%s result=%d us=%llu",
+		      __entry->dev, akida_trace_pm(__entry->event),
+		      __entry->result, __entry->us)
 );
 
 #endif /* AKIDA_TRACE_H */

@@ -157,4 +157,31 @@ static inline void akida_enable_error_reporting(struct pci_dev *pdev)
 }
 #endif
 
+/*
+ * akida_pm_runtime_get_if_active() - take a runtime-PM reference only if
+ * the device is active, whatever its usage count. Linux 6.9 dropped the
+ * ign_usage_count argument (always true since).
+ */
+#include <linux/pm_runtime.h>
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 9, 0)
+static inline int akida_pm_runtime_get_if_active(struct device *dev)
+{
+	return pm_runtime_get_if_active(dev);
+}
+#else
+static inline int akida_pm_runtime_get_if_active(struct device *dev)
+{
+	return pm_runtime_get_if_active(dev, true);
+}
+#endif
+
+/*
+ * SYSTEM_SLEEP_PM_OPS() and RUNTIME_PM_OPS() appeared in Linux 5.17; before,
+ * the SET_ forms did the same for CONFIG_PM_SLEEP/CONFIG_PM kernels.
+ */
+#if LINUX_VERSION_CODE < KERNEL_VERSION(5, 17, 0)
+#define SYSTEM_SLEEP_PM_OPS(s, r)	SET_SYSTEM_SLEEP_PM_OPS(s, r)
+#define RUNTIME_PM_OPS(s, r, i)		SET_RUNTIME_PM_OPS(s, r, i)
+#endif
+
 #endif /* AKIDA_COMPAT_H */
