@@ -64,5 +64,6 @@ int cmd_verify(int argc, char **argv);
 int cmd_model(int argc, char **argv);
 int cmd_infer(int argc, char **argv);
 int cmd_bench(int argc, char **argv);
+int cmd_top(int argc, char **argv);
 
 #endif /* AKIDA_CLI_H */

@@ -127,6 +127,11 @@ static void usage(FILE *f)
 		"  clock N [MODE]             show or set the clock mode (performance,\n"
 		"                             economy, low-power)\n"
 		"  reset N                    reset the NPU (root with the kernel backend)\n"
+		"  top [--interval MS] [--count N] [-d N]\n"
+		"                             live NPU busy %%, jobs/s, DMA MB/s, pending jobs,\n"
+		"                             health and runtime PM of the devices bound to\n"
+		"                             akida_pcie (alias: monitor); --json: one line\n"
+		"                             per refresh\n"
 		"  help                       this text\n"
 		"\n"
 		"N is a device index from `akida enumerate`, a PCI address or /dev/akidaN.\n"
@@ -147,7 +152,7 @@ int main(int argc, char **argv)
 		{ "bind-vfio", cmd_bind_vfio }, { "unbind-vfio", cmd_unbind_vfio },
 		{ "probe", cmd_probe }, { "verify", cmd_verify }, { "model", cmd_model },
 		{ "infer", cmd_infer }, { "bench", cmd_bench }, { "clock", cmd_clock },
-		{ "reset", cmd_reset },
+		{ "reset", cmd_reset }, { "top", cmd_top }, { "monitor", cmd_top },
 	};
 	char *args[64];
 	int n = 0, i;
