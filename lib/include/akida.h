@@ -504,6 +504,51 @@ AKIDA_API int akida_reset(struct akida_device *dev);
 AKIDA_API int akida_get_clock_mode(struct akida_device *dev, unsigned int *mode);
 AKIDA_API int akida_set_clock_mode(struct akida_device *dev, unsigned int mode);
 
+/* ------------------------------------------------------------------------ */
+/* Live counters of a device bound to akida_pcie (for monitors)             */
+/* ------------------------------------------------------------------------ */
+
+/**
+ * struct akida_device_sample - a device's counters at one instant.
+ * @time_ns: CLOCK_MONOTONIC when the counters were read.
+ * @jobs_*, @inferences, @npu_busy_ns, @open_files: the device part of
+ *	AKIDA_IOCTL_GET_STATS since the driver bound the device; @open_files
+ *	leaves out the file the sample itself opened.
+ * @h2d_bytes, @d2h_bytes, @h2d_transfers, @d2h_transfers: the eDMA
+ *	statistics in sysfs akida_dma/ (every transfer over the link: read(),
+ *	write(), the DMA ioctl and jobs).
+ * @health: sysfs akida_health ("ok", "degraded: ...", "dead: ...").
+ * @runtime_status: sysfs power/runtime_status ("active", "suspended",
+ *	"unsupported", ...), "" when the kernel has none.
+ */
+struct akida_device_sample {
+	uint64_t time_ns;
+	uint64_t jobs_submitted;
+	uint64_t jobs_completed;
+	uint64_t jobs_failed;
+	uint64_t jobs_pending;
+	uint64_t inferences;
+	uint64_t npu_busy_ns;
+	uint64_t open_files;
+	uint64_t h2d_bytes;
+	uint64_t d2h_bytes;
+	uint64_t h2d_transfers;
+	uint64_t d2h_transfers;
+	char health[80];
+	char runtime_status[24];
+};
+
+/*
+ * Read @d's counters. The job counters come from AKIDA_IOCTL_GET_STATS on
+ * /dev/akidaN opened read-only for the call alone (no write access needed,
+ * nothing allocated, the module and the device not held between samples).
+ * Errors: AKIDA_ERR_BACKEND_UNAVAILABLE (not bound to akida_pcie; no
+ * permission to open the node, EACCES), AKIDA_ERR_NOT_FOUND (the device
+ * went away, ENOENT/ENODEV), else by errno.
+ */
+AKIDA_API int akida_device_sample(const struct akida_device_info *d,
+				  struct akida_device_sample *s);
+
 #ifdef __cplusplus
 }
 #endif

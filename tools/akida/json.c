@@ -14,6 +14,12 @@ void json_begin(struct json *j, FILE *f)
 	j->first[0] = 1;
 }
 
+void json_begin_line(struct json *j, FILE *f)
+{
+	json_begin(j, f);
+	j->compact = 1;
+}
+
 static void indent(struct json *j)
 {
 	int i;
@@ -46,9 +52,11 @@ static void item(struct json *j, const char *key)
 {
 	if (j->depth > 0) {
 		if (!j->first[j->depth])
-			fputc(',', j->f);
-		fputc('\n', j->f);
-		indent(j);
+			fputs(j->compact ? ", " : ",", j->f);
+		if (!j->compact) {
+			fputc('\n', j->f);
+			indent(j);
+		}
 	}
 	j->first[j->depth] = 0;
 	if (key) {
@@ -78,7 +86,7 @@ static void end(struct json *j, char c)
 	int empty = j->first[j->depth];
 
 	j->depth--;
-	if (!empty) {
+	if (!empty && !j->compact) {
 		fputc('\n', j->f);
 		indent(j);
 	}

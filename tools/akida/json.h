@@ -13,9 +13,11 @@ struct json {
 	int depth;
 	int first[32];		/* no element written yet at this depth */
 	int pending_key;
+	int compact;		/* one line (JSON Lines): no newlines or indent */
 };
 
 void json_begin(struct json *j, FILE *f);
+void json_begin_line(struct json *j, FILE *f);	/* compact, one line */
 void json_obj(struct json *j, const char *key);		/* key NULL inside arrays */
 void json_arr(struct json *j, const char *key);
 void json_end_obj(struct json *j);

@@ -1,0 +1,359 @@
+// SPDX-License-Identifier: MIT
+/*
+ * akida model: model files (.fbz and program images): their layer table,
+ * pseudo-random test programs, and loading either for the other commands.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "akida.h"
+#include "cli.h"
+#include "json.h"
+
+static int is_image(const char *path)
+{
+	char m[4] = { 0 };
+	FILE *f = fopen(path, "rb");
+	int r;
+
+	if (!f)
+		return 0;
+	r = fread(m, 1, 4, f) == 4 && !memcmp(m, AKIDA_IMAGE_MAGIC, 4);
+	fclose(f);
+	return r;
+}
+
+/* Load a program from a program image (.akp) or an .fbz written by libakida. */
+int load_program(const char *path, struct akida_program **p)
+{
+	if (is_image(path)) {
+		FILE *f = fopen(path, "rb");
+		uint8_t *buf;
+		long n;
+		int ret;
+
+		if (!f)
+			return -errno;
+		fseek(f, 0, SEEK_END);
+		n = ftell(f);
+		fseek(f, 0, SEEK_SET);
+		buf = malloc(n > 0 ? (size_t)n : 1);
+		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
+			free(buf);
+			fclose(f);
+			return -EIO;
+		}
+		fclose(f);
+		ret = akida_program_from_image(buf, (size_t)n, p);
+		free(buf);
+		return ret;
+	} else {
+		struct akida_fbz *fz;
+		int ret = akida_fbz_load(path, &fz);
+
+		if (ret)
+			return ret;
+		ret = akida_program_from_fbz(fz, p);
+		akida_fbz_free(fz);
+		return ret;
+	}
+}
+
+static void print_program(const char *path, const struct akida_program *p)
+{
+	unsigned int i, n = akida_program_layer_count(p);
+	size_t len;
+
+	akida_program_image(p, &len);
+	if (opt_json) {
+		struct json j;
+
+		json_doc_begin(&j);
+		json_str(&j, "file", path);
+		json_str(&j, "format", "program image");
+		json_uint(&j, "image_bytes", len);
+		json_uint(&j, "input_bytes", akida_program_input_bytes(p));
+		json_uint(&j, "output_bytes", akida_program_output_bytes(p));
+		json_uint(&j, "macs", akida_program_macs(p));
+		json_arr(&j, "layers");
+		for (i = 0; i < n; i++) {
+			struct akida_layer_info li;
+
+			akida_program_layer(p, i, &li);
+			json_obj(&j, NULL);
+			json_uint(&j, "index", i);
+			json_str(&j, "type", "FullyConnected");
+			json_uint(&j, "inputs", li.inputs);
+			json_uint(&j, "units", li.outputs);
+			json_uint(&j, "weights_bits", li.weight_bits);
+			json_uint(&j, "act_bits", li.act_bits);
+			json_uint(&j, "params", (uint64_t)li.inputs * li.outputs);
+			json_uint(&j, "payload_bytes", li.payload_bytes);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_doc_end(&j);
+		return;
+	}
+	printf("Program image: %s (%zu bytes, %u layers, %u input bytes -> %u output bytes, "
+	       "%" PRIu64 " MACs)\n", path, len, n, akida_program_input_bytes(p),
+	       akida_program_output_bytes(p), akida_program_macs(p));
+	printf("%-3s %-22s %8s %8s %6s %6s %10s %10s\n", "#", "Layer (type)", "Inputs", "Units",
+	       "W bits", "A bits", "Params", "Bytes");
+	for (i = 0; i < n; i++) {
+		struct akida_layer_info li;
+		char name[32];
+
+		akida_program_layer(p, i, &li);
+		snprintf(name, sizeof(name), "fc_%u (FullyConnected)", i);
+		printf("%-3u %-22s %8u %8u %6u %6u %10" PRIu64 " %10u\n", i, name, li.inputs,
+		       li.outputs, li.weight_bits, li.act_bits, (uint64_t)li.inputs * li.outputs,
+		       16 + li.payload_bytes);
+	}
+}
+
+static void fmt_bits(int64_t v, char *buf, size_t len)
+{
+	if (v < 0)
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%lld", (long long)v);
+}
+
+static int cmd_model_info(int argc, char **argv)
+{
+	const struct akida_fbz_info *i;
+	struct akida_fbz *f;
+	unsigned int k, q;
+
+	if (argc != 2)
+		return usage_error("usage: model info FILE");
+	if (is_image(argv[1])) {
+		struct akida_program *p;
+
+		if (load_program(argv[1], &p))
+			return lib_error();
+		print_program(argv[1], p);
+		akida_program_free(p);
+		return EX_OK;
+	}
+	if (akida_fbz_load(argv[1], &f))
+		return lib_error();
+	i = akida_fbz_info(f);
+	if (opt_json) {
+		struct json j;
+
+		json_doc_begin(&j);
+		json_str(&j, "file", argv[1]);
+		json_str(&j, "format", "fbz");
+		json_str(&j, "layout", i->layout == AKIDA_FBZ_LAYOUT_A ? "A" : "B");
+		json_str(&j, "version", i->version);
+		json_uint(&j, "file_bytes", i->file_bytes);
+		json_uint(&j, "stream_bytes", i->stream_bytes);
+		json_uint(&j, "trailing_bytes", i->trailing_bytes);
+		json_uint(&j, "model_bytes", i->payload_bytes);
+		json_uint(&j, "total_params", i->total_params);
+		json_uint(&j, "total_weight_bytes", i->total_weight_bytes);
+		json_arr(&j, "layers");
+		for (k = 0; k < i->nlayers; k++) {
+			const struct akida_fbz_layer *l = &i->layers[k];
+
+			json_obj(&j, NULL);
+			json_uint(&j, "index", k);
+			json_str(&j, "name", l->name);
+			json_str(&j, "type", l->type_name);
+			json_uint(&j, "type_code", l->type);
+			if (l->units >= 0)
+				json_int(&j, "units", l->units);
+			if (l->weight_bits >= 0)
+				json_int(&j, "weights_bits", l->weight_bits);
+			if (l->act_bits >= 0)
+				json_int(&j, "act_bits", l->act_bits);
+			json_uint(&j, "params", l->params);
+			json_uint(&j, "bytes", l->weight_bytes);
+			json_arr(&j, "inbound");
+			for (q = 0; q < l->ninbound; q++)
+				json_str(&j, NULL, l->inbound[q]);
+			json_end_arr(&j);
+			json_obj(&j, "properties");
+			for (q = 0; q < l->nprops; q++)
+				json_int(&j, l->props[q].key, l->props[q].value);
+			json_end_obj(&j);
+			json_arr(&j, "variables");
+			for (q = 0; q < l->nvars; q++) {
+				const struct akida_fbz_variable *v = &l->vars[q];
+				unsigned int d;
+
+				json_obj(&j, NULL);
+				json_str(&j, "name", v->name);
+				json_arr(&j, "shape");
+				for (d = 0; d < v->ndims; d++)
+					json_int(&j, NULL, v->dims[d]);
+				json_end_arr(&j);
+				json_uint(&j, "dtype", v->dtype);
+				json_uint(&j, "bytes", v->bytes);
+				json_end_obj(&j);
+			}
+			json_end_arr(&j);
+			json_end_obj(&j);
+		}
+		json_end_arr(&j);
+		json_doc_end(&j);
+		akida_fbz_free(f);
+		return EX_OK;
+	}
+	printf("Model: %s\n", argv[1]);
+	printf("Format: Akida .fbz, layout %s%s%s, %zu-byte model in a %zu-byte file "
+	       "(%zu-byte Snappy stream + %zu %s padding)\n",
+	       i->layout == AKIDA_FBZ_LAYOUT_A ? "A (1.x)" : "B (2.x)",
+	       i->version[0] ? ", version " : "", i->version, i->payload_bytes, i->file_bytes,
+	       i->stream_bytes, i->trailing_bytes, i->trailing_zero ? "zero" : "NON-ZERO");
+	printf("%.*s\n", 96, "________________________________________________________________"
+	       "________________________________");
+	printf("%-3s %-40s %8s %6s %6s %10s %10s  %s\n", "#", "Layer (type)", "Units", "W bits",
+	       "A bits", "Params", "Bytes", "Inbound");
+	printf("%.*s\n", 96, "================================================================"
+	       "================================");
+	for (k = 0; k < i->nlayers; k++) {
+		const struct akida_fbz_layer *l = &i->layers[k];
+		char name[64], units[16], wb[8], ab[8];
+
+		snprintf(name, sizeof(name), "%s (%s)", l->name, l->type_name);
+		fmt_bits(l->units, units, sizeof(units));
+		fmt_bits(l->weight_bits, wb, sizeof(wb));
+		fmt_bits(l->act_bits, ab, sizeof(ab));
+		printf("%-3u %-40s %8s %6s %6s %10" PRIu64 " %10" PRIu64 "  %s\n", k, name, units,
+		       wb, ab, l->params, l->weight_bytes, l->ninbound ? l->inbound[0] : "-");
+		if (opt_verbose) {
+			for (q = 0; q < l->nprops; q++)
+				printf("      %s = %lld\n", l->props[q].key,
+				       (long long)l->props[q].value);
+			for (q = 0; q < l->nvars; q++) {
+				const struct akida_fbz_variable *v = &l->vars[q];
+				unsigned int d;
+
+				printf("      var %-12s dtype %u, %u bytes, shape [", v->name,
+				       v->dtype, v->bytes);
+				for (d = 0; d < v->ndims; d++)
+					printf("%s%d", d ? ", " : "", v->dims[d]);
+				printf("]\n");
+			}
+		}
+	}
+	printf("%.*s\n", 96, "================================================================"
+	       "================================");
+	printf("Total params: %" PRIu64 "\nTotal variable bytes: %" PRIu64 "\n", i->total_params,
+	       i->total_weight_bytes);
+	akida_fbz_free(f);
+	return EX_OK;
+}
+
+static int parse_list(const char *s, uint32_t *out, unsigned int max)
+{
+	unsigned int n = 0;
+	char *end;
+
+	while (s && *s && n < max) {
+		unsigned long v = strtoul(s, &end, 10);
+
+		if (end == s || v == 0 || v > 65536)
+			return -1;
+		out[n++] = (uint32_t)v;
+		s = *end == ',' ? end + 1 : end;
+		if (*end && *end != ',')
+			return -1;
+	}
+	return (int)n;
+}
+
+static int cmd_model_random(int argc, char **argv)
+{
+	uint32_t sizes[17] = { 64, 48, 32, 10 }, wl[16], al[16];
+	uint8_t wb[16] = { 8, 4, 4 }, ab[16] = { 4, 2, 8 };
+	struct akida_random_spec spec = { 3, sizes, wb, ab };
+	struct akida_program *p;
+	const char *out = NULL;
+	uint64_t seed = 1;
+	int c, n, ret;
+	static const struct option lo[] = {
+		{ "seed", required_argument, NULL, 's' },
+		{ "layers", required_argument, NULL, 'l' },
+		{ "weight-bits", required_argument, NULL, 'w' },
+		{ "act-bits", required_argument, NULL, 'a' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "s:l:w:a:o:", lo, NULL)) != -1) {
+		switch (c) {
+		case 's':
+			seed = strtoull(optarg, NULL, 0);
+			break;
+		case 'l':
+			n = parse_list(optarg, sizes, 17);
+			if (n < 2)
+				return usage_error("--layers wants 2 to 17 sizes, e.g. 64,32,10");
+			spec.layers = (unsigned int)n - 1;
+			memset(wb, 8, sizeof(wb));
+			memset(ab, 4, sizeof(ab));
+			break;
+		case 'w':
+		case 'a':
+			n = parse_list(optarg, c == 'w' ? wl : al, 16);
+			if (n < 1)
+				return usage_error("bad bit list \"%s\"", optarg);
+			for (int k = 0; k < 16; k++)
+				(c == 'w' ? wb : ab)[k] = (uint8_t)(c == 'w' ? wl : al)[k < n ? k : n - 1];
+			break;
+		case 'o':
+			out = optarg;
+			break;
+		default:
+			return usage_error("usage: model random [--seed S] [--layers N,N,...] "
+					   "[--weight-bits B,...] [--act-bits B,...] -o FILE");
+		}
+	}
+	if (!out)
+		return usage_error("model random needs -o FILE (.fbz or .akp)");
+	if (akida_program_random(seed, &spec, &p))
+		return lib_error();
+	if (strlen(out) > 4 && !strcmp(out + strlen(out) - 4, ".akp")) {
+		size_t len;
+		const void *img = akida_program_image(p, &len);
+		FILE *f = fopen(out, "wb");
+
+		ret = !f || fwrite(img, 1, len, f) != len;
+		if (f && fclose(f))
+			ret = 1;
+		if (ret) {
+			file_error(out);
+			akida_program_free(p);
+			return EX_FAIL;
+		}
+	} else if (akida_fbz_save_program(p, out)) {
+		akida_program_free(p);
+		return lib_error();
+	}
+	if (!opt_json)
+		printf("wrote %s: %u layers, %u -> %u bytes, seed %llu\n", out,
+		       akida_program_layer_count(p), akida_program_input_bytes(p),
+		       akida_program_output_bytes(p), (unsigned long long)seed);
+	akida_program_free(p);
+	return EX_OK;
+}
+
+int cmd_model(int argc, char **argv)
+{
+	if (argc < 2)
+		return usage_error("usage: model info FILE | model random ... -o FILE");
+	if (!strcmp(argv[1], "info"))
+		return cmd_model_info(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "random"))
+		return cmd_model_random(argc - 1, argv + 1);
+	return usage_error("unknown model command \"%s\"", argv[1]);
+}
