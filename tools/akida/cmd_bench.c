@@ -35,6 +35,7 @@ struct emu_win {
 	volatile uint32_t *map;		/* or sysfs resource0 */
 	void *base;
 	size_t len;
+	struct akida_d0_hold d0;	/* resource0 holds no runtime-PM reference */
 };
 
 static int emu_rd(struct emu_win *w, uint32_t off, uint32_t *v)
@@ -58,21 +59,30 @@ static int emu_open(struct emu_win *w, struct akida_device *dev)
 		char path[128];
 		int fd;
 
+		/* In D3hot the window neither answers nor keeps its counters. */
+		if (akida_d0_hold(sysfs_root(), c->bdf, &w->d0))
+			return -1;
 		snprintf(path, sizeof(path), "%s/bus/pci/devices/%s/resource0", sysfs_root(),
 			 c->bdf);
 		fd = open(path, O_RDWR | O_SYNC | O_CLOEXEC);
-		if (fd < 0)
+		if (fd < 0) {
+			akida_d0_release(&w->d0);
 			return -1;
+		}
 		w->len = EMU_WIN + 0x10000;
 		w->base = mmap(NULL, w->len, PROT_READ, MAP_SHARED, fd, 0);
 		close(fd);
-		if (w->base == MAP_FAILED)
+		if (w->base == MAP_FAILED) {
+			akida_d0_release(&w->d0);
 			return -1;
+		}
 		w->map = (volatile uint32_t *)((char *)w->base + EMU_WIN);
 	}
 	if (emu_rd(w, 0, &magic) || magic != EMU_MAGIC) {
-		if (w->map)
+		if (w->map) {
 			munmap(w->base, w->len);
+			akida_d0_release(&w->d0);
+		}
 		w->map = NULL;
 		w->dev = NULL;
 		return -1;
@@ -92,8 +102,10 @@ static uint64_t emu_cnt(struct emu_win *w, uint32_t off)
 
 static void emu_close(struct emu_win *w)
 {
-	if (w->map)
+	if (w->map) {
 		munmap(w->base, w->len);
+		akida_d0_release(&w->d0);
+	}
 }
 
 int cmd_bench(int argc, char **argv)
