@@ -5,7 +5,7 @@
  * Documentation/accel/akida.rst describes them. Needs root, tracefs and
  * debugfs; the fault cases need the emulator's test window.
  *
- *  - trace: DMA, job, failure, abort and reset events fire with the
+ *  - trace: DMA, job, failure, abort, reset and power events fire with the
  *    documented fields, in order, and carry no kernel pointer;
  *  - dbg: every file reads, the iATU table is what the hardware holds,
  *    channels are idle at rest, the job queue and the fault ring show what
@@ -484,6 +484,60 @@ TEST_F(trace, reset_event)
 		TH_LOG("no akida_reset in:\n%.2000s", t);
 	EXPECT_TRUE(tt_has(line, "reason", "ioctl")) TH_LOG("%s", line);
 	EXPECT_EQ(0, tt_num(line, "result")) TH_LOG("%s", line);
+}
+
+/*
+ * Runtime PM transitions: the idle device suspends, a job resumes it; each
+ * event says how it went and how long the driver's part took.
+ */
+TEST_F_TIMEOUT(trace, pm_events, 60)
+{
+	char p[PATH_MAX + 64], delay[16], control[16], st[32] = "";
+	struct akida_job_wait w;
+	char line[1024];
+	size_t pos = 0;
+	char *t;
+	int i;
+
+	/* The test window holds the device in D0: let it go. */
+	if (self->emu_ok) {
+		akt_emu_close(&self->emu);
+		self->emu_ok = false;
+	}
+	snprintf(p, sizeof(p), "%s/power/autosuspend_delay_ms", self->d.pci);
+	ASSERT_EQ(0, akt_read_file(p, delay, sizeof(delay)));
+	ASSERT_EQ(0, akt_write_file(p, "100"));
+	snprintf(p, sizeof(p), "%s/power/control", self->d.pci);
+	ASSERT_EQ(0, akt_read_file(p, control, sizeof(control)));
+	ASSERT_EQ(0, akt_write_file(p, "auto"));
+	snprintf(p, sizeof(p), "%s/power/runtime_status", self->d.pci);
+	for (i = 0; i < 500 && strcmp(st, "suspended"); i++) {
+		usleep(10000);
+		akt_read_file(p, st, sizeof(st));
+	}
+	EXPECT_STREQ("suspended", st);
+	EXPECT_EQ(0, aj_run(self->fd, &self->m, AKIDA_JOB_PROGRAM, &w));
+	EXPECT_EQ(0, aj_model_check(&self->m));
+
+	snprintf(p, sizeof(p), "%s/power/control", self->d.pci);
+	akt_write_file(p, control);
+	snprintf(p, sizeof(p), "%s/power/autosuspend_delay_ms", self->d.pci);
+	akt_write_file(p, delay);
+
+	t = tt_collect(self->tfs, &self->text);
+	ASSERT_NE(NULL, t);
+	ASSERT_NE(NULL, tt_next(t, "akida_pm", &pos, line, sizeof(line)))
+		TH_LOG("no akida_pm in:\n%.2000s", t);
+	EXPECT_TRUE(tt_has(line, "event", "runtime_suspend")) TH_LOG("%s", line);
+	EXPECT_EQ(0, tt_num(line, "result")) TH_LOG("%s", line);
+	EXPECT_LE(0, tt_num(line, "us")) TH_LOG("%s", line);
+	ASSERT_NE(NULL, tt_next(t, "akida_pm", &pos, line, sizeof(line)))
+		TH_LOG("one akida_pm only in:\n%.2000s", t);
+	EXPECT_TRUE(tt_has(line, "event", "runtime_resume")) TH_LOG("%s", line);
+	EXPECT_EQ(0, tt_num(line, "result")) TH_LOG("%s", line);
+	EXPECT_LT(0, tt_num(line, "us")) TH_LOG("%s", line);
+	/* The job came after the resume. */
+	EXPECT_NE(NULL, tt_next(t, "akida_job_start", &pos, line, sizeof(line)));
 }
 
 /* ---- debugfs ---- */

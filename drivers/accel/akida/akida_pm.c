@@ -56,13 +56,20 @@ static struct akida_dev *akida_pm_adev(struct device *dev)
  *
  * Context: process; may sleep while the device resumes.
  *
- * Return: 0, or -EIO if the device cannot be resumed.
+ * Return: 0, -ENODEV once the device is removed, or -EIO if it cannot be
+ * resumed.
  */
 int akida_pm_get(struct akida_dev *adev)
 {
-	int ret = pm_runtime_resume_and_get(&adev->pdev->dev);
+	int ret;
 
+	/* Removed (runtime PM is off for it then): as every other path says. */
+	if (akida_dev_gone(adev))
+		return -ENODEV;
+	ret = pm_runtime_resume_and_get(&adev->pdev->dev);
 	if (ret < 0) {
+		if (akida_dev_gone(adev))
+			return -ENODEV;
 		dev_err_ratelimited(&adev->dev, "cannot resume the device (%d)\n", ret);
 		return -EIO;
 	}
