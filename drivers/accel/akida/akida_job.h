@@ -70,8 +70,9 @@ struct akida_npu_state {
  * @worker: Thread that runs the jobs (the only one that programs the NPU's
  *	command registers, except CLOCK_MODE).
  * @lock: Protects @rr, @pipeline, @npu, @counters, @files, @next_id, @stop,
- *	@dead_err, @halted, @halt_gen, @paused, and in every struct akida_job_file its lists, counters and
- *	job states. Never held across sleeping or hardware waits.
+ *	@dead_err, @halted, @halt_gen, @paused, and in every struct
+ *	akida_job_file its lists, counters and job states. Never held across
+ *	sleeping or hardware waits.
  * @rr: Files with queued jobs, in the order they are served (round robin).
  * @pipeline: Jobs taken from their file's queue and not yet complete, in
  *	order (input DMA done or running or awaiting output DMA).

@@ -57,13 +57,13 @@ static ssize_t akida_clock_mode_show(struct device *dev, struct device_attribute
 		return sysfs_emit(buf, "%u\n", mode);
 	}
 	ret = akida_dev_enter(adev, &idx);
-	if (!ret) {
-		mode = readl(adev->bar0 + AKIDA_NPU_CLOCK_MODE);
-		akida_dev_exit(adev, idx);
-	}
-	akida_pm_put_quiet(adev);
-	if (ret)
+	if (ret) {
+		akida_pm_put_quiet(adev);
 		return ret;
+	}
+	mode = readl(adev->bar0 + AKIDA_NPU_CLOCK_MODE);
+	akida_dev_exit(adev, idx);
+	akida_pm_put_quiet(adev);
 	if (mode == U32_MAX)
 		return -EIO;
 	return sysfs_emit(buf, "%u\n", mode);
