@@ -42,9 +42,10 @@ TIERS = {
     # are expected to be: no [model] register write, the raw ABI intact.
     "vm-6.12-noiface": ["smoke_test", "sec_iface_test", "sec_raw_test", "rw_basic_test",
                         "rw_concurrent_test"],
-    # The debug kernel behind the IOMMU: DMA mapping and its error paths.
+    # The debug kernel behind the IOMMU: DMA mapping and its error paths,
+    # and power management (lockdep and KASAN over suspend and resume).
     "vm-debug-iommu": ["smoke_test", "rw_basic_test", "rw_concurrent_test", "fault_alloc_test",
-                       "job_basic_test", "lib_vfio_test"],
+                       "job_basic_test", "lib_vfio_test", "pm_test"],
 }
 
 
