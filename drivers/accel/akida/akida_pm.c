@@ -241,7 +241,11 @@ static int akida_pm_runtime_suspend(struct device *dev)
 	return 0;
 }
 
-static int akida_pm_runtime_resume(struct device *dev)
+/*
+ * Back to D0, from runtime suspend or system sleep: after system sleep the
+ * held jobs run now, or fail with -EIO if the device did not come back.
+ */
+static int akida_pm_back(struct device *dev, enum akida_pm_event ev)
 {
 	struct akida_dev *adev = akida_pm_adev(dev);
 	u64 t0 = ktime_get_ns();
@@ -250,8 +254,15 @@ static int akida_pm_runtime_resume(struct device *dev)
 	if (!adev)
 		return 0;
 	ret = akida_pm_start(adev);
-	akida_pm_done(adev, AKIDA_PM_RUNTIME_RESUME, t0, ret);
+	if (ev == AKIDA_PM_RESUME)
+		akida_job_unpause(adev);
+	akida_pm_done(adev, ev, t0, ret);
 	return ret;
+}
+
+static int akida_pm_runtime_resume(struct device *dev)
+{
+	return akida_pm_back(dev, AKIDA_PM_RUNTIME_RESUME);
 }
 
 /* Files that keep the device in D0 (they wrote NPU registers or mapped BAR0). */
@@ -293,17 +304,7 @@ static int akida_pm_suspend(struct device *dev)
 
 static int akida_pm_resume(struct device *dev)
 {
-	struct akida_dev *adev = akida_pm_adev(dev);
-	u64 t0 = ktime_get_ns();
-	int ret;
-
-	if (!adev)
-		return 0;
-	ret = akida_pm_start(adev);
-	/* Held jobs run now, or fail with -EIO if the device did not return. */
-	akida_job_unpause(adev);
-	akida_pm_done(adev, AKIDA_PM_RESUME, t0, ret);
-	return ret;
+	return akida_pm_back(dev, AKIDA_PM_RESUME);
 }
 
 const struct dev_pm_ops akida_pm_ops = {

@@ -177,33 +177,34 @@ static const struct attribute_group akida_dma_group = {
 	.attrs = akida_dma_attrs,
 };
 
-/* Recovery: akida_recovery/{resets,recoveries,failures,aer_*,last_*}. */
-struct akida_rec_attr {
+/* A counter of struct akida_dev (an atomic64_t), in decimal. */
+struct akida_cnt_attr {
 	struct device_attribute attr;
-	size_t offset;		/* of the atomic64_t in struct akida_recovery */
+	size_t offset;		/* of the atomic64_t in struct akida_dev */
 };
 
-static ssize_t akida_rec_show(struct device *dev, struct device_attribute *attr,
+static ssize_t akida_cnt_show(struct device *dev, struct device_attribute *attr,
 			      char *buf)
 {
-	struct akida_rec_attr *ra = container_of(attr, struct akida_rec_attr, attr);
-	atomic64_t *v = (atomic64_t *)((char *)&to_akida(dev)->rec + ra->offset);
+	struct akida_cnt_attr *ca = container_of(attr, struct akida_cnt_attr, attr);
+	atomic64_t *v = (atomic64_t *)((char *)to_akida(dev) + ca->offset);
 
 	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
 }
 
-#define AKIDA_REC(_name, _field) {						\
-	.attr = __ATTR(_name, 0444, akida_rec_show, NULL),			\
-	.offset = offsetof(struct akida_recovery, _field),			\
+#define AKIDA_CNT(_name, _field) {						\
+	.attr = __ATTR(_name, 0444, akida_cnt_show, NULL),			\
+	.offset = offsetof(struct akida_dev, _field),				\
 }
 
-static struct akida_rec_attr akida_rec_counters[] = {
-	AKIDA_REC(resets, resets),
-	AKIDA_REC(recoveries, recoveries),
-	AKIDA_REC(failures, failures),
-	AKIDA_REC(aer_correctable, aer_cor),
-	AKIDA_REC(aer_nonfatal, aer_nonfatal),
-	AKIDA_REC(aer_fatal, aer_fatal),
+/* Recovery: akida_recovery/{resets,recoveries,failures,aer_*,last_*}. */
+static struct akida_cnt_attr akida_rec_counters[] = {
+	AKIDA_CNT(resets, rec.resets),
+	AKIDA_CNT(recoveries, rec.recoveries),
+	AKIDA_CNT(failures, rec.failures),
+	AKIDA_CNT(aer_correctable, rec.aer_cor),
+	AKIDA_CNT(aer_nonfatal, rec.aer_nonfatal),
+	AKIDA_CNT(aer_fatal, rec.aer_fatal),
 };
 
 static ssize_t last_cause_show(struct device *dev, struct device_attribute *attr,
@@ -271,33 +272,14 @@ static const struct attribute_group akida_rec_group = {
  * last_*_us,resume_failures,pinned_files}. The D-state itself is the PCI
  * core's (power_state, power/runtime_status).
  */
-struct akida_pm_attr {
-	struct device_attribute attr;
-	size_t offset;		/* of the atomic64_t in struct akida_pm */
-};
-
-static ssize_t akida_pm_show(struct device *dev, struct device_attribute *attr,
-			     char *buf)
-{
-	struct akida_pm_attr *pa = container_of(attr, struct akida_pm_attr, attr);
-	atomic64_t *v = (atomic64_t *)((char *)&to_akida(dev)->pm + pa->offset);
-
-	return sysfs_emit(buf, "%lld\n", (long long)atomic64_read(v));
-}
-
-#define AKIDA_PM(_name, _field) {						\
-	.attr = __ATTR(_name, 0444, akida_pm_show, NULL),			\
-	.offset = offsetof(struct akida_pm, _field),				\
-}
-
-static struct akida_pm_attr akida_pm_counters[] = {
-	AKIDA_PM(runtime_suspends, count[AKIDA_PM_RUNTIME_SUSPEND]),
-	AKIDA_PM(runtime_resumes, count[AKIDA_PM_RUNTIME_RESUME]),
-	AKIDA_PM(suspends, count[AKIDA_PM_SUSPEND]),
-	AKIDA_PM(resumes, count[AKIDA_PM_RESUME]),
-	AKIDA_PM(last_runtime_resume_us, last_us[AKIDA_PM_RUNTIME_RESUME]),
-	AKIDA_PM(last_resume_us, last_us[AKIDA_PM_RESUME]),
-	AKIDA_PM(resume_failures, failures),
+static struct akida_cnt_attr akida_pm_counters[] = {
+	AKIDA_CNT(runtime_suspends, pm.count[AKIDA_PM_RUNTIME_SUSPEND]),
+	AKIDA_CNT(runtime_resumes, pm.count[AKIDA_PM_RUNTIME_RESUME]),
+	AKIDA_CNT(suspends, pm.count[AKIDA_PM_SUSPEND]),
+	AKIDA_CNT(resumes, pm.count[AKIDA_PM_RESUME]),
+	AKIDA_CNT(last_runtime_resume_us, pm.last_us[AKIDA_PM_RUNTIME_RESUME]),
+	AKIDA_CNT(last_resume_us, pm.last_us[AKIDA_PM_RESUME]),
+	AKIDA_CNT(resume_failures, pm.failures),
 };
 
 /* Open files that keep the device in D0 (they touched the NPU registers). */
