@@ -5,8 +5,9 @@
  * Registers: BAR0 mapped through the device file (mmap), or, if that is
  * refused, 4-byte pread() at the register's AXI address (an eDMA transfer).
  * Memory: AKIDA_IOCTL_MEM_ALLOC / MEM_FREE / DMA. Inference: one job per
- * batch chunk (AKIDA_IOCTL_JOB_SUBMIT with the input and output DMA in the
- * job, then AKIDA_IOCTL_JOB_WAIT with an absolute timeout).
+ * batch chunk (AKIDA_IOCTL_JOB_RUN: the job with its input and output DMA
+ * submitted and waited for in one call, with an absolute timeout; on an
+ * older driver AKIDA_IOCTL_JOB_SUBMIT then AKIDA_IOCTL_JOB_WAIT).
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -261,16 +262,27 @@ static int k_job(struct akida_device *dev, struct akida_job_submit *js,
 	const char *step;
 	int err;
 
-	if (ioctl(p->fd, AKIDA_IOCTL_JOB_SUBMIT, js))
-		return kfail(dev, errno, "job submission");
 	clock_gettime(CLOCK_MONOTONIC, &now);
 	memset(&jw, 0, sizeof(jw));
-	jw.job_id = js->job_id;
 	jw.timeout_ns = (uint64_t)(now.tv_sec + JOB_TIMEOUT_S) * 1000000000ull +
 			(uint64_t)now.tv_nsec;
-	do {
+	if (p->ki.caps & AKIDA_CAP_JOB_RUN) {
+		/* One system call; a signal leaves the job to collect below. */
+		struct akida_job_run r = { .submit = *js, .wait = jw };
+
+		err = ioctl(p->fd, AKIDA_IOCTL_JOB_RUN, &r) ? errno : 0;
+		if (err && !r.submit.job_id)
+			return kfail(dev, err, "job submission");
+		js->job_id = r.submit.job_id;
+		jw = r.wait;
+	} else {
+		if (ioctl(p->fd, AKIDA_IOCTL_JOB_SUBMIT, js))
+			return kfail(dev, errno, "job submission");
+		err = EINTR;
+	}
+	jw.job_id = js->job_id;
+	while (err == EINTR)
 		err = ioctl(p->fd, AKIDA_IOCTL_JOB_WAIT, &jw) ? errno : 0;
-	} while (err == EINTR);
 	if (err)
 		return akida_fail(err == ETIMEDOUT ? AKIDA_ERR_HARDWARE : akida_kind_from_errno(err),
 				  err, "%s: waiting for job %llu: %s", dev->info.devnode,

@@ -493,6 +493,66 @@ TEST_F(neg, wait_bad_pointer)
 	EXPECT_EQ(-EFAULT, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_WAIT, (void *)8));
 }
 
+/* ---- JOB_RUN ---- */
+
+/*
+ * The fixture's job through JOB_RUN with one thing broken: refused as
+ * JOB_SUBMIT refuses it (nothing submitted, no id), or as documented for
+ * the wait half.
+ */
+#define RUN_EXPECT(err, ...) do {						\
+	struct akida_job_run r = { .submit = self->s,				\
+		.wait = { .timeout_ns = aj_now_ns() + 30000000000ull, __VA_ARGS__ } }; \
+	EXPECT_EQ(err, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_RUN, &r));		\
+	EXPECT_EQ(0, r.submit.job_id);						\
+} while (0)
+
+TEST_F(neg, run_wait_job_id)		{ RUN_EXPECT(-EINVAL, .job_id = 1); }
+TEST_F(neg, run_wait_flags)		{ RUN_EXPECT(-EINVAL, .flags = AKIDA_WAIT_ANY); }
+TEST_F(neg, run_wait_pad)		{ RUN_EXPECT(-EINVAL, .pad = 1); }
+TEST_F(neg, run_submit_flags)		{ self->s.flags |= 1u << 7; RUN_EXPECT(-EINVAL); }
+TEST_F(neg, run_submit_batch_zero)	{ self->s.batch = 0; RUN_EXPECT(-EINVAL); }
+TEST_F(neg, run_submit_entry_user_null)	{ self->ent[0].user_ptr = 0; RUN_EXPECT(-EFAULT); }
+
+TEST_F(neg, run_bad_pointer)
+{
+	EXPECT_EQ(-EFAULT, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_RUN, (void *)8));
+}
+
+TEST_F(neg, run_read_only_file)
+{
+	struct akida_job_run r = { .submit = self->s };
+	int ro = open(self->d.node, O_RDONLY);
+
+	ASSERT_GE(ro, 0);
+	r.wait.timeout_ns = aj_now_ns() + 30000000000ull;
+	EXPECT_EQ(-EBADF, AJ_IOCTL(ro, AKIDA_IOCTL_JOB_RUN, &r));
+	EXPECT_EQ(0, r.submit.job_id);
+	close(ro);
+}
+
+/*
+ * A timeout already past: the job is submitted and not collected; its id
+ * comes back, and JOB_WAIT collects it.
+ */
+TEST_F(neg, run_expired_timeout_leaves_job_to_collect)
+{
+	struct akida_job_run r = { 0 };
+	struct akida_job_wait w;
+
+	aj_model_fini(self->fd, &self->m);
+	ASSERT_EQ(0, aj_model_init(self->fd, &self->m, 13, NULL, 8192));
+	aj_job(&self->m, &self->s, self->ent, AKIDA_JOB_PROGRAM);
+	r.submit = self->s;
+	r.wait.timeout_ns = aj_now_ns() - 1000000;
+	EXPECT_EQ(-ETIMEDOUT, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_RUN, &r));
+	ASSERT_NE(0, r.submit.job_id);
+	EXPECT_EQ(r.submit.job_id, r.wait.job_id);
+	EXPECT_EQ(0, aj_wait(self->fd, r.submit.job_id, 60000, &w));
+	EXPECT_EQ(0, w.status);
+	EXPECT_EQ(0, aj_model_check(&self->m));
+}
+
 /* ---- GET_STATS, RESET, SET_CLOCK ---- */
 
 TEST_F(neg, stats_flags)

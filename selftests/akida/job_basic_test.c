@@ -7,6 +7,8 @@
  */
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
+#include <sys/time.h>
 
 #include "kselftest_harness.h"
 #include "job_util.h"
@@ -50,6 +52,34 @@ TEST_F(job, single_inference_matches_golden)
 	EXPECT_LE(w.end_ns, aj_now_ns());
 	EXPECT_GT(w.npu_ns, 0);
 	EXPECT_EQ(0, aj_model_check(&self->m));
+}
+
+/* Submit and wait in one call: the same job, the same result. */
+TEST_F(job, run_in_one_call_matches_golden)
+{
+	struct akida_dma_entry ent[2];
+	struct akida_job_run r = { 0 };
+	struct akida_job_wait w;
+	uint64_t t0 = aj_now_ns();
+
+	ASSERT_NE(0, self->info.caps & AKIDA_CAP_JOB_RUN);
+	aj_job(&self->m, &r.submit, ent, AKIDA_JOB_PROGRAM);
+	r.submit.user_data = 0x5eed;
+	r.wait.timeout_ns = aj_now_ns() + 30000000000ull;
+	memset(self->m.out, 0xee, (size_t)self->m.batch * self->m.out_bytes);
+	ASSERT_EQ(0, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_RUN, &r));
+	EXPECT_NE(0, r.submit.job_id);
+	EXPECT_EQ(r.submit.job_id, r.wait.job_id);
+	EXPECT_EQ(0, r.wait.status);
+	EXPECT_EQ(AKIDA_STEP_NONE, r.wait.failed_step);
+	EXPECT_EQ(1, r.wait.inputs_done);
+	EXPECT_EQ(0x5eed, r.wait.user_data);
+	EXPECT_GE(r.wait.submit_ns, t0);
+	EXPECT_GE(r.wait.end_ns, r.wait.start_ns);
+	EXPECT_GT(r.wait.npu_ns, 0);
+	EXPECT_EQ(0, aj_model_check(&self->m));
+	/* Collected by the call. */
+	EXPECT_EQ(-ENOENT, aj_wait(self->fd, r.submit.job_id, 100, &w));
 }
 
 TEST_F(job, batch_matches_golden)
@@ -516,6 +546,43 @@ FIXTURE_TEARDOWN(fault)
 		aj_model_fini(self->fd, &self->m);
 		close(self->fd);
 	}
+}
+
+static void noop_handler(int sig)
+{
+}
+
+/*
+ * A signal while JOB_RUN waits: -EINTR, not a restart (which would submit
+ * the job again); the job runs on and JOB_WAIT collects it.
+ */
+TEST_F(fault, run_interrupted_leaves_job_to_collect)
+{
+	/* SA_RESTART: a restarted call would submit the job a second time. */
+	struct sigaction sa = { .sa_handler = noop_handler, .sa_flags = SA_RESTART };
+	struct itimerval it = { .it_value = { .tv_usec = 50000 } };
+	struct akida_dma_entry ent[2];
+	struct akida_job_run r = { 0 };
+	struct akida_stats s0, s1;
+	struct akida_job_wait w;
+
+	ASSERT_EQ(0, aj_stats(self->fd, &s0));
+	/* The NPU holds the job for 500 ms: the signal comes first. */
+	akt_emu_wr(&self->emu, AKIDA_EMU_FAULT_NPU_DELAY_US, 500000);
+	ASSERT_EQ(0, aj_model_inputs(&self->m, 77));
+	aj_job(&self->m, &r.submit, ent, 0);
+	r.wait.timeout_ns = aj_now_ns() + 30000000000ull;
+	ASSERT_EQ(0, sigaction(SIGALRM, &sa, NULL));
+	ASSERT_EQ(0, setitimer(ITIMER_REAL, &it, NULL));
+	EXPECT_EQ(-EINTR, AJ_IOCTL(self->fd, AKIDA_IOCTL_JOB_RUN, &r));
+	signal(SIGALRM, SIG_DFL);
+	ASSERT_NE(0, r.submit.job_id);
+	EXPECT_EQ(0, aj_wait(self->fd, r.submit.job_id, 30000, &w));
+	EXPECT_EQ(0, w.status);
+	EXPECT_EQ(0, aj_model_check(&self->m));
+	/* Submitted once. */
+	ASSERT_EQ(0, aj_stats(self->fd, &s1));
+	EXPECT_EQ(s0.file.jobs_submitted + 1, s1.file.jobs_submitted);
 }
 
 TEST_F(fault, npu_error_reported_then_recovers)

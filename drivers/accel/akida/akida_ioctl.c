@@ -109,6 +109,20 @@ static int akida_ioctl_job_submit(struct akida_file *af, void __user *uarg)
 	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
 }
 
+/* Clear the outputs of a wait. */
+static void akida_wait_clear(struct akida_job_wait *w)
+{
+	w->status = 0;
+	w->failed_step = 0;
+	w->npu_error = 0;
+	w->inputs_done = 0;
+	w->user_data = 0;
+	w->submit_ns = 0;
+	w->start_ns = 0;
+	w->end_ns = 0;
+	w->npu_ns = 0;
+}
+
 static int akida_ioctl_job_wait(struct akida_file *af, void __user *uarg)
 {
 	struct akida_job_wait args;
@@ -116,20 +130,38 @@ static int akida_ioctl_job_wait(struct akida_file *af, void __user *uarg)
 
 	if (copy_from_user(&args, uarg, sizeof(args)))
 		return -EFAULT;
-	/* Clear the outputs. */
-	args.status = 0;
-	args.failed_step = 0;
-	args.npu_error = 0;
-	args.inputs_done = 0;
-	args.user_data = 0;
-	args.submit_ns = 0;
-	args.start_ns = 0;
-	args.end_ns = 0;
-	args.npu_ns = 0;
+	akida_wait_clear(&args);
 	ret = akida_job_wait(af, &args);
 	if (ret)
 		return ret;
 	return copy_to_user(uarg, &args, sizeof(args)) ? -EFAULT : 0;
+}
+
+static int akida_ioctl_job_run(struct akida_file *af, void __user *uarg)
+{
+	struct akida_job_run args;
+	int ret;
+
+	if (copy_from_user(&args, uarg, sizeof(args)))
+		return -EFAULT;
+	if (args.wait.job_id || args.wait.flags || args.wait.pad) {
+		dev_dbg(&af->adev->dev, "run: wait.job_id, flags and pad must be zero\n");
+		return -EINVAL;
+	}
+	args.submit.job_id = 0;
+	ret = akida_job_submit(af, &args.submit);
+	if (ret)
+		return ret;
+	akida_wait_clear(&args.wait);
+	args.wait.job_id = args.submit.job_id;
+	ret = akida_job_wait(af, &args.wait);
+	/* Restarting would submit the job a second time. */
+	if (ret == -ERESTARTSYS)
+		ret = -EINTR;
+	/* The job is submitted: its id must reach the caller. */
+	if (copy_to_user(uarg, &args, sizeof(args)))
+		return -EFAULT;
+	return ret;
 }
 
 static int akida_ioctl_get_stats(struct akida_file *af, void __user *uarg)
@@ -232,6 +264,7 @@ long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case AKIDA_IOCTL_MEM_ALLOC:
 	case AKIDA_IOCTL_DMA:
 	case AKIDA_IOCTL_JOB_SUBMIT:
+	case AKIDA_IOCTL_JOB_RUN:
 	case AKIDA_IOCTL_RESET:
 	case AKIDA_IOCTL_SET_CLOCK:
 		break;
@@ -246,8 +279,8 @@ long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 		dev_dbg(&adev->dev, "ioctl %#x needs a file opened for writing\n", cmd);
 		return -EBADF;
 	}
-	if ((cmd == AKIDA_IOCTL_JOB_SUBMIT || cmd == AKIDA_IOCTL_SET_CLOCK) &&
-	    !adev->model_iface) {
+	if ((cmd == AKIDA_IOCTL_JOB_SUBMIT || cmd == AKIDA_IOCTL_JOB_RUN ||
+	     cmd == AKIDA_IOCTL_SET_CLOCK) && !adev->model_iface) {
 		dev_dbg(&adev->dev, "ioctl %#x: the NPU has no known command interface\n",
 			cmd);
 		return -EOPNOTSUPP;
@@ -261,6 +294,8 @@ long akida_ioctl(struct file *filp, unsigned int cmd, unsigned long arg)
 	case AKIDA_IOCTL_JOB_SUBMIT:
 		/* The job worker brings the device to D0 when it runs it. */
 		return akida_ioctl_job_submit(af, uarg);
+	case AKIDA_IOCTL_JOB_RUN:
+		return akida_ioctl_job_run(af, uarg);
 	default:
 		return akida_ioctl_hw(af, cmd, uarg);
 	}

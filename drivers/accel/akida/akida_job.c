@@ -576,7 +576,7 @@ void akida_job_get_info(struct akida_dev *adev, struct akida_info *info)
 	info->caps = AKIDA_CAP_RESET;
 	if (adev->model_iface)
 		info->caps |= AKIDA_CAP_JOBS | AKIDA_CAP_WEIGHT_UPDATE | AKIDA_CAP_BATCH |
-			      AKIDA_CAP_CLOCK_MODE;
+			      AKIDA_CAP_CLOCK_MODE | AKIDA_CAP_JOB_RUN;
 	if (adev->model_iface && eng->npu_irq)
 		info->caps |= AKIDA_CAP_NPU_IRQ;
 	if (device_iommu_mapped(&adev->pdev->dev))

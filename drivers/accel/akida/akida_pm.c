@@ -27,6 +27,7 @@
  */
 #include <linux/interrupt.h>
 #include <linux/ktime.h>
+#include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/pm_runtime.h>
 

@@ -46,6 +46,8 @@ extern "C" {
 #define AKIDA_CAP_RESET			(1ULL << 5)
 /* host DMA goes through an IOMMU */
 #define AKIDA_CAP_IOMMU			(1ULL << 6)
+/* AKIDA_IOCTL_JOB_RUN: submit and wait in one call */
+#define AKIDA_CAP_JOB_RUN		(1ULL << 7)
 
 /* Clock modes (akida_info.clock_mode, akida_clock.mode) */
 #define AKIDA_CLOCK_PERFORMANCE		0
@@ -377,6 +379,28 @@ struct akida_clock {
 	__u32 flags;
 };
 
+/**
+ * struct akida_job_run - AKIDA_IOCTL_JOB_RUN: submit a job and wait for it
+ * in one system call (the synchronous inference of one client).
+ * @submit: In, as for AKIDA_IOCTL_JOB_SUBMIT. Out: @submit.job_id.
+ * @wait: In: @wait.timeout_ns (absolute CLOCK_MONOTONIC, as for
+ *	AKIDA_IOCTL_JOB_WAIT); @wait.job_id, @wait.flags and @wait.pad must be
+ *	zero. Out: as for AKIDA_IOCTL_JOB_WAIT.
+ *
+ * Needs the file open for writing. Returns 0 once the job is complete and
+ * collected, its result in @wait. A submission the driver refuses returns
+ * what AKIDA_IOCTL_JOB_SUBMIT would (nothing is submitted, @submit.job_id
+ * stays 0). Once submitted the job runs whatever happens to the caller:
+ * -ETIMEDOUT (@wait.timeout_ns passed) and -EINTR (a signal; never
+ * restarted, which would submit the job again) leave it submitted and not
+ * collected, with its id in @submit.job_id and @wait.job_id, for
+ * AKIDA_IOCTL_JOB_WAIT.
+ */
+struct akida_job_run {
+	struct akida_job_submit submit;
+	struct akida_job_wait wait;
+};
+
 #define AKIDA_IOCTL_GET_INFO	_IOR(AKIDA_IOCTL_BASE, 0x40, struct akida_info)
 #define AKIDA_IOCTL_MEM_ALLOC	_IOWR(AKIDA_IOCTL_BASE, 0x41, struct akida_mem_alloc)
 #define AKIDA_IOCTL_MEM_FREE	_IOW(AKIDA_IOCTL_BASE, 0x42, struct akida_mem_free)
@@ -386,6 +410,7 @@ struct akida_clock {
 #define AKIDA_IOCTL_GET_STATS	_IOWR(AKIDA_IOCTL_BASE, 0x46, struct akida_stats)
 #define AKIDA_IOCTL_RESET	_IOW(AKIDA_IOCTL_BASE, 0x47, struct akida_reset)
 #define AKIDA_IOCTL_SET_CLOCK	_IOW(AKIDA_IOCTL_BASE, 0x48, struct akida_clock)
+#define AKIDA_IOCTL_JOB_RUN	_IOWR(AKIDA_IOCTL_BASE, 0x49, struct akida_job_run)
 
 #if defined(__cplusplus)
 }
