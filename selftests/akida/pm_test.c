@@ -13,6 +13,7 @@
  *    working.
  *  - sleep: system suspend cycles (/sys/power/pm_test "devices", "platform"
  *    and "core": the last two take the device to D3hot in the noirq phase)
+ *    and hibernation cycles ("devices", "platform": freeze, thaw)
  *    while a stream of jobs runs: no job is lost or failed, outputs equal
  *    the golden model, and the device works after each.
  *
@@ -415,11 +416,12 @@ FIXTURE_TEARDOWN(sleep)
 }
 
 /*
- * One "mem" cycle at @level (/sys/power/pm_test) with the job stream
- * running. Return 0, or 1 if the kernel does not offer that cycle here.
+ * One @state ("mem": suspend; "disk": hibernation) cycle at @level
+ * (/sys/power/pm_test) with the job stream running. Return 0, or 1 if the
+ * kernel does not offer that cycle here.
  */
 static int sleep_cycle(struct __test_metadata *_metadata, FIXTURE_DATA(sleep) *self,
-		       const char *level)
+		       const char *state, const char *level)
 {
 	long long s0, r0;
 	unsigned int before;
@@ -427,7 +429,7 @@ static int sleep_cycle(struct __test_metadata *_metadata, FIXTURE_DATA(sleep) *s
 	char buf[256];
 	int ret;
 
-	if (akt_read_file("/sys/power/state", buf, sizeof(buf)) || !strstr(buf, "mem"))
+	if (akt_read_file("/sys/power/state", buf, sizeof(buf)) || !strstr(buf, state))
 		return 1;
 	if (akt_write_file("/sys/power/pm_test", level))
 		return 1;
@@ -438,14 +440,14 @@ static int sleep_cycle(struct __test_metadata *_metadata, FIXTURE_DATA(sleep) *s
 	while (self->st.done < 3 && !self->st.err)
 		usleep(1000);
 	before = self->st.done;
-	ret = akt_write_file("/sys/power/state", "mem");
+	ret = akt_write_file("/sys/power/state", state);
 	/* Jobs flow again after resume. */
 	while (self->st.done < before + 5 && !self->st.err)
 		usleep(1000);
 	self->st.stop = 1;
 	pthread_join(th, NULL);
-	ksft_print_msg("pm_test=%s: write mem -> %d; %u jobs, %u failed, %u wrong; suspend %lld -> %lld, resume %lld -> %lld; resume took %lld us\n",
-		       level, ret, self->st.done, self->st.failed, self->st.wrong,
+	ksft_print_msg("pm_test=%s: write %s -> %d; %u jobs, %u failed, %u wrong; suspend %lld -> %lld, resume %lld -> %lld; resume took %lld us\n",
+		       level, state, ret, self->st.done, self->st.failed, self->st.wrong,
 		       s0, pm_count(&self->d, "suspends"), r0,
 		       pm_count(&self->d, "resumes"),
 		       pm_count(&self->d, "last_resume_us"));
@@ -460,20 +462,33 @@ static int sleep_cycle(struct __test_metadata *_metadata, FIXTURE_DATA(sleep) *s
 
 TEST_F_TIMEOUT(sleep, devices_with_jobs_flowing, 120)
 {
-	ASSERT_EQ(0, sleep_cycle(_metadata, self, "devices"));
+	ASSERT_EQ(0, sleep_cycle(_metadata, self, "mem", "devices"));
 }
 
 /* "platform" and "core" run the noirq phases: the device goes to D3hot. */
 TEST_F_TIMEOUT(sleep, platform_with_jobs_flowing, 120)
 {
-	if (sleep_cycle(_metadata, self, "platform"))
+	if (sleep_cycle(_metadata, self, "mem", "platform"))
 		SKIP(return, "no pm_test=platform for \"mem\" here");
 }
 
 TEST_F_TIMEOUT(sleep, core_with_jobs_flowing, 120)
 {
-	if (sleep_cycle(_metadata, self, "core"))
+	if (sleep_cycle(_metadata, self, "mem", "core"))
 		SKIP(return, "no pm_test=core for \"mem\" here");
+}
+
+/* Hibernation: freeze and thaw ("devices"), then the image steps too. */
+TEST_F_TIMEOUT(sleep, hibernate_devices_with_jobs_flowing, 120)
+{
+	if (sleep_cycle(_metadata, self, "disk", "devices"))
+		SKIP(return, "no hibernation here");
+}
+
+TEST_F_TIMEOUT(sleep, hibernate_platform_with_jobs_flowing, 120)
+{
+	if (sleep_cycle(_metadata, self, "disk", "platform"))
+		SKIP(return, "no pm_test=platform for \"disk\" here");
 }
 
 TEST_HARNESS_MAIN

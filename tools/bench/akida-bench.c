@@ -11,7 +11,8 @@
  *    moved to vfio-pci for that part and back to akida_pcie afterwards);
  *    plus the vendor's method (1 KiB synchronous pread/pwrite one after the
  *    other) for the same bytes;
- *  - inference through AKIDA_IOCTL_JOB_SUBMIT/WAIT: latency of one input,
+ *  - inference through AKIDA_IOCTL_JOB_RUN (one call) and JOB_SUBMIT/WAIT
+ *    (two): latency of one input,
  *    throughput at batch 1 and 8 and queue depth 1, 2 and 4;
  *  - weight update against a full program reload.
  * Every figure comes with the emulator's counters (test-control window at
@@ -740,8 +741,26 @@ static int job_run(struct bench *b, struct akida_job_submit *s, struct akida_job
 	return job_wait(b, s->job_id, w);
 }
 
+/* The same in one system call (AKIDA_IOCTL_JOB_RUN). */
+static int job_run1(struct bench *b, struct akida_job_submit *s, struct akida_job_wait *w)
+{
+	struct akida_job_run r = { .submit = *s };
+
+	r.wait.timeout_ns = now_ns() + JOB_TIMEOUT_MS * 1000000ull;
+	if (ioctl(b->fd, AKIDA_IOCTL_JOB_RUN, &r))
+		return -errno;
+	*w = r.wait;
+	if (w->status) {
+		msg("job %llu failed at step %u: %s (NPU error %u)",
+		    (unsigned long long)w->job_id, w->failed_step,
+		    strerror(-w->status), w->npu_error);
+		return w->status;
+	}
+	return 0;
+}
+
 struct infer_run {
-	const char *kind;	/* "latency" or "throughput" */
+	const char *kind;	/* "latency", "latency-2call" or "throughput" */
 	unsigned int batch, qd, jobs;
 	uint64_t inferences;
 	uint64_t syscalls;	/* submits + waits on the critical path */
@@ -771,8 +790,12 @@ static int cmp_u64(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
-/* Latency of one input: @n jobs of batch 1, one at a time. */
-static void infer_latency(struct bench *b, struct model *m, unsigned int n)
+/*
+ * Latency of one input: @n jobs of batch 1, one at a time, each in one
+ * system call (@one_call: AKIDA_IOCTL_JOB_RUN) or two (JOB_SUBMIT, then
+ * JOB_WAIT).
+ */
+static void infer_latency(struct bench *b, struct model *m, unsigned int n, bool one_call)
 {
 	struct infer_run *r = &runs[nruns++];
 	struct akida_dma_entry ent[2];
@@ -783,7 +806,7 @@ static void infer_latency(struct bench *b, struct model *m, unsigned int n)
 	long long i0;
 
 	memset(r, 0, sizeof(*r));
-	r->kind = "latency";
+	r->kind = one_call ? "latency" : "latency-2call";
 	r->batch = 1;
 	r->qd = 1;
 	if (!lat) {
@@ -801,8 +824,8 @@ static void infer_latency(struct bench *b, struct model *m, unsigned int n)
 			break;
 
 		job_fill(m, 0, 1, 0, &s, ent);
-		r->err = job_run(b, &s, &w);
-		r->syscalls += 2;
+		r->err = one_call ? job_run1(b, &s, &w) : job_run(b, &s, &w);
+		r->syscalls += one_call ? 1 : 2;
 		if (r->err)
 			break;
 		lat[j] = now_ns() - t;
@@ -921,8 +944,12 @@ static int infer_section(struct bench *b)
 	if (gold && !akida_program_run(m.prog, m.in[0], 1, gold))
 		outputs_ok = !memcmp(gold, m.out[0], m.out_bytes);
 	free(gold);
-	msg("  inference latency, %u jobs", n);
-	infer_latency(b, &m, n);
+	if (b->info.caps & AKIDA_CAP_JOB_RUN) {
+		msg("  inference latency, %u jobs, one system call each", n);
+		infer_latency(b, &m, n, true);
+	}
+	msg("  inference latency, %u jobs, submit then wait", n);
+	infer_latency(b, &m, n, false);
 	for (unsigned int k = 0; k < 2; k++) {
 		unsigned int bt = k ? batch : 1;
 
