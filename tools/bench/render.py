@@ -184,8 +184,8 @@ def inference(doc, out):
                "(NPU + DMA + MMIO), i.e. the")
     out.append("  duty cycle if nothing overlapped. MODELED_NS is a sum of charges, not a clock: "
                "it does not advance with wall time.")
-    out.append("sysc/inf = ioctls the benchmark issued on the critical path (JOB_SUBMIT + "
-               "JOB_WAIT) per inference;")
+    out.append("sysc/inf = ioctls the benchmark issued on the critical path per inference (latency: "
+               "JOB_RUN; latency-2call and throughput: JOB_SUBMIT + JOB_WAIT);")
     out.append("  irq/inf = delta of the %s line in /proc/interrupts; MMIO = emulator counters "
                "(test-window accesses not counted)." % doc["meta"].get("irq_name", "akida0"))
 
