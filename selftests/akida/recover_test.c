@@ -579,4 +579,66 @@ TEST_F_TIMEOUT(rec, health_dead, 60)
 	ASSERT_EQ(0, rec_job_ok(&self->r, 5));
 }
 
+/*
+ * A device that stops answering with jobs queued: the first job finds out
+ * (bounded by the DMA or NPU timeout); those behind it fail at once, not
+ * one timeout each. Once it answers again, jobs work.
+ */
+TEST_F_TIMEOUT(rec, dead_device_fails_queued_jobs_fast, 120)
+{
+	struct akida_dma_entry ent[6][2];
+	struct akida_job_submit s[6];
+	struct akida_job_wait w;
+	struct aj_model m[6];
+	uint64_t id[6], t0, first = 0, last = 0;
+	long long dma_ms = akt_param("dma_timeout_ms");
+	struct akt_emu e;
+	char buf[256];
+	int i;
+
+	if (akt_emu_open(&self->r.d, &e))
+		ABSENT(return, "no emulator test window");
+	for (i = 0; i < 6; i++)
+		ASSERT_EQ(0, aj_model_init(self->r.fd, &m[i], 200 + i, NULL, 1));
+	/* Dead for 20 s: longer than the six jobs may take, shorter than the test. */
+	akt_emu_wr(&e, AKIDA_EMU_FAULT_DEAD_MS, 20000);
+	t0 = aj_now_ns();
+	for (i = 0; i < 6; i++) {
+		aj_job(&m[i], &s[i], ent[i], AKIDA_JOB_PROGRAM);
+		ASSERT_EQ(0, aj_submit(self->r.fd, &s[i], &id[i]));
+	}
+	for (i = 0; i < 6; i++) {
+		ASSERT_EQ(0, aj_wait(self->r.fd, id[i], 60000, &w));
+		EXPECT_NE(0, w.status);
+		if (!i)
+			first = aj_now_ns() - t0;
+		last = aj_now_ns() - t0;
+	}
+	ksft_print_msg("first job failed after %llu ms, all six after %llu ms (dma_timeout_ms %lld)\n",
+		       (unsigned long long)(first / 1000000), (unsigned long long)(last / 1000000),
+		       dma_ms);
+	/* The five behind the first: well under one timeout for all of them. */
+	EXPECT_LT(last - first, 1000000000ull);
+	ASSERT_EQ(0, rec_attr_str(&self->r.d, "akida_health", buf, sizeof(buf)));
+	EXPECT_STREQ("dead: the device does not answer", buf);
+
+	/*
+	 * Back: it answers again (a channel that timed out stays "degraded"
+	 * until its next use confirms it stopped), jobs run, health is ok.
+	 */
+	t0 = aj_now_ns();
+	do {
+		usleep(100000);
+		ASSERT_EQ(0, rec_attr_str(&self->r.d, "akida_health", buf, sizeof(buf)));
+	} while (!strcmp(buf, "dead: the device does not answer") &&
+		 aj_now_ns() - t0 < 40000000000ull);
+	EXPECT_STRNE("dead: the device does not answer", buf);
+	akt_emu_close(&e);
+	EXPECT_EQ(0, rec_job_ok(&self->r, 6));
+	ASSERT_EQ(0, rec_attr_str(&self->r.d, "akida_health", buf, sizeof(buf)));
+	EXPECT_STREQ("ok", buf);
+	for (i = 0; i < 6; i++)
+		aj_model_fini(self->r.fd, &m[i]);
+}
+
 TEST_HARNESS_MAIN

@@ -84,6 +84,9 @@ void akida_job_complete(struct akida_job_engine *eng,
 	if (status) {
 		eng->counters.jobs_failed++;
 		jf->counters.jobs_failed++;
+		/* Perhaps the device stopped answering: the worker looks. */
+		if (status == -EIO || status == -ETIMEDOUT)
+			eng->dead_check = true;
 	} else {
 		eng->counters.jobs_completed++;
 		jf->counters.jobs_completed++;

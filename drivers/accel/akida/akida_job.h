@@ -70,7 +70,7 @@ struct akida_npu_state {
  * @worker: Thread that runs the jobs (the only one that programs the NPU's
  *	command registers, except CLOCK_MODE).
  * @lock: Protects @rr, @pipeline, @npu, @counters, @files, @next_id, @stop,
- *	@dead_err, @halted, @halt_gen, @paused, and in every struct
+ *	@dead_err, @halted, @halt_gen, @paused, @dead_check, and in every struct
  *	akida_job_file its lists, counters and job states. Never held across
  *	sleeping or hardware waits.
  * @rr: Files with queued jobs, in the order they are served (round robin).
@@ -95,6 +95,8 @@ struct akida_npu_state {
  * @paused: System sleep: take no new job (akida_job_pause()).
  * @pause_parked: The worker saw @paused with nothing in flight and touches
  *	nothing until it is cleared (written by the worker).
+ * @dead_check: A job failed with -EIO or -ETIMEDOUT: before the next job
+ *	the worker checks whether the device still answers.
  * @stop: The device is going away: fail everything with @dead_err.
  * @dead_err: Status given to jobs failed because of @stop.
  * @mem_lock: Protects @mem_list, every file's allocation list and the users
@@ -136,6 +138,7 @@ struct akida_job_engine {
 	int dead_err;
 	bool paused;
 	bool pause_parked;
+	bool dead_check;
 
 	struct mutex mem_lock;		/* allocations, see above */
 	struct list_head mem_list;

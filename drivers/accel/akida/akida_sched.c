@@ -164,6 +164,43 @@ static struct akida_job *akida_job_take(struct akida_job_engine *eng)
 
 /* ---- the worker ---- */
 
+/*
+ * After a job failed with -EIO or -ETIMEDOUT: does the device still answer?
+ * While it does not, the jobs behind fail at once (-EIO) instead of each
+ * waiting for its own DMA or NPU timeout; one register read per job, and
+ * only in that state. Return true if @job was failed.
+ */
+static bool akida_worker_dead_fail(struct akida_job_engine *eng)
+{
+	struct akida_dev *adev = eng->adev;
+	struct akida_job *job;
+	bool check, dead = true;
+	int idx;
+
+	spin_lock(&eng->lock);
+	check = eng->dead_check;
+	spin_unlock(&eng->lock);
+	if (!check)
+		return false;
+	if (!akida_dev_enter(adev, &idx)) {
+		dead = akida_dev_dead(adev);
+		akida_dev_exit(adev, idx);
+	}
+	if (!dead) {
+		spin_lock(&eng->lock);
+		eng->dead_check = false;
+		spin_unlock(&eng->lock);
+		return false;
+	}
+	job = akida_job_take(eng);
+	if (!job)
+		return false;
+	dev_err_ratelimited(&adev->dev, "job %llu: the device does not answer: failed without trying\n",
+			    job->id);
+	akida_job_complete(eng, job, -EIO, AKIDA_STEP_INPUT, 0);
+	return true;
+}
+
 /* Do one thing. Return false if there was nothing to do. */
 static bool akida_worker_step(struct akida_job_engine *eng)
 {
@@ -214,6 +251,8 @@ static bool akida_worker_step(struct akida_job_engine *eng)
 
 	/* Paused for system sleep: what is in the pipeline finishes. */
 	if (n < akida_queue_depth() && !READ_ONCE(eng->paused)) {
+		if (akida_worker_dead_fail(eng))
+			return true;
 		job = akida_job_take(eng);
 		if (job) {
 			akida_step_begin(eng, job, AKIDA_STEP_INPUT);
