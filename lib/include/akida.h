@@ -302,9 +302,34 @@ struct akida_fbz_info {
 
 struct akida_fbz;
 
-/* Parse an .fbz image in memory / a file. Untrusted input is fine. */
+/*
+ * Parse an .fbz image in memory / a file. Untrusted input is fine: a model
+ * with no layers, a variable whose shape disagrees with its data size, a
+ * negative dimension or more than AKIDA_FBZ_MAX_DIMS dimensions, or a
+ * root table that does not check out is AKIDA_ERR_INVALID (-EBADMSG). The
+ * Snappy stream is walked and the root table checked before the model is
+ * allocated. akida_fbz_load() reads like akida_file_read() (pipes too).
+ */
 AKIDA_API int akida_fbz_parse(const void *data, size_t len, struct akida_fbz **out);
 AKIDA_API int akida_fbz_load(const char *path, struct akida_fbz **out);
+
+/* Model files (.fbz or program image) larger than this are refused. */
+#define AKIDA_MAX_MODEL_FILE	(256u << 20)
+
+/*
+ * Read the whole of @path into a malloc()ed buffer (*buf, *len; free()
+ * it): a regular file, or a pipe, terminal or other stream read to its end.
+ * More than @max bytes is -EFBIG. Every failure is recorded (kind
+ * AKIDA_ERR_INVALID: a file that cannot be opened or read is invalid
+ * input, like one that cannot be parsed; AKIDA_ERR_NO_MEMORY for ENOMEM)
+ * with the path and the reason in the message.
+ */
+AKIDA_API int akida_file_read(const char *path, size_t max, uint8_t **buf, size_t *len);
+/*
+ * Load a program from a file: a program image (it starts with
+ * AKIDA_IMAGE_MAGIC) or an .fbz written by libakida. Errors carry the path.
+ */
+AKIDA_API int akida_program_load(const char *path, struct akida_program **out);
 AKIDA_API const struct akida_fbz_info *akida_fbz_info(const struct akida_fbz *f);
 AKIDA_API void akida_fbz_free(struct akida_fbz *f);
 /* Property of a layer by key (-ENOENT when absent). */
