@@ -14,53 +14,19 @@
 #include "cli.h"
 #include "json.h"
 
-static int is_image(const char *path)
+static int is_image(const uint8_t *buf, size_t len)
 {
-	char m[4] = { 0 };
-	FILE *f = fopen(path, "rb");
-	int r;
-
-	if (!f)
-		return 0;
-	r = fread(m, 1, 4, f) == 4 && !memcmp(m, AKIDA_IMAGE_MAGIC, 4);
-	fclose(f);
-	return r;
+	return len >= 4 && !memcmp(buf, AKIDA_IMAGE_MAGIC, 4);
 }
 
-/* Load a program from a program image (.akp) or an .fbz written by libakida. */
+/*
+ * Load a program from a program image (.akp) or an .fbz written by
+ * libakida: a file or a pipe, read once (akida_program_load()); every
+ * failure is recorded for lib_error().
+ */
 int load_program(const char *path, struct akida_program **p)
 {
-	if (is_image(path)) {
-		FILE *f = fopen(path, "rb");
-		uint8_t *buf;
-		long n;
-		int ret;
-
-		if (!f)
-			return -errno;
-		fseek(f, 0, SEEK_END);
-		n = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		buf = malloc(n > 0 ? (size_t)n : 1);
-		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			fclose(f);
-			return -EIO;
-		}
-		fclose(f);
-		ret = akida_program_from_image(buf, (size_t)n, p);
-		free(buf);
-		return ret;
-	} else {
-		struct akida_fbz *fz;
-		int ret = akida_fbz_load(path, &fz);
-
-		if (ret)
-			return ret;
-		ret = akida_program_from_fbz(fz, p);
-		akida_fbz_free(fz);
-		return ret;
-	}
+	return akida_program_load(path, p);
 }
 
 static void print_program(const char *path, const struct akida_program *p)
@@ -129,20 +95,30 @@ static int cmd_model_info(int argc, char **argv)
 	const struct akida_fbz_info *i;
 	struct akida_fbz *f;
 	unsigned int k, q;
+	uint8_t *buf;
+	size_t len;
+	int ret;
 
 	if (argc != 2)
 		return usage_error("usage: model info FILE");
-	if (is_image(argv[1])) {
+	/* read once: FILE may be a pipe */
+	if (akida_file_read(argv[1], AKIDA_MAX_MODEL_FILE, &buf, &len))
+		return lib_error();
+	if (is_image(buf, len)) {
 		struct akida_program *p;
 
-		if (load_program(argv[1], &p))
-			return lib_error();
+		ret = akida_program_from_image(buf, len, &p);
+		free(buf);
+		if (ret)
+			return lib_error_in(argv[1]);
 		print_program(argv[1], p);
 		akida_program_free(p);
 		return EX_OK;
 	}
-	if (akida_fbz_load(argv[1], &f))
-		return lib_error();
+	ret = akida_fbz_parse(buf, len, &f);
+	free(buf);
+	if (ret)
+		return lib_error_in(argv[1]);
 	i = akida_fbz_info(f);
 	if (opt_json) {
 		struct json j;
@@ -252,22 +228,27 @@ static int cmd_model_info(int argc, char **argv)
 	return EX_OK;
 }
 
+/* A comma-separated list of 1 to @max numbers from 1 to 65536; -1 if bad. */
 static int parse_list(const char *s, uint32_t *out, unsigned int max)
 {
+	char item[32];
 	unsigned int n = 0;
-	char *end;
+	uint64_t v;
 
-	while (s && *s && n < max) {
-		unsigned long v = strtoul(s, &end, 10);
+	for (;;) {
+		size_t l = strcspn(s, ",");
 
-		if (end == s || v == 0 || v > 65536)
+		if (n == max || l >= sizeof(item))
+			return -1;
+		memcpy(item, s, l);
+		item[l] = 0;
+		if (parse_u64(item, 1, 65536, &v))
 			return -1;
 		out[n++] = (uint32_t)v;
-		s = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			return -1;
+		if (!s[l])
+			return (int)n;
+		s += l + 1;
 	}
-	return (int)n;
 }
 
 static int cmd_model_random(int argc, char **argv)
@@ -292,7 +273,8 @@ static int cmd_model_random(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:l:w:a:o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			seed = strtoull(optarg, NULL, 0);
+			if (opt_number("--seed", optarg, 0, UINT64_MAX, &seed))
+				return EX_USAGE;
 			break;
 		case 'l':
 			n = parse_list(optarg, sizes, 17);
@@ -331,18 +313,28 @@ static int cmd_model_random(int argc, char **argv)
 		if (f && fclose(f))
 			ret = 1;
 		if (ret) {
-			file_error(out);
 			akida_program_free(p);
-			return EX_FAIL;
+			return file_error(out);
 		}
 	} else if (akida_fbz_save_program(p, out)) {
 		akida_program_free(p);
 		return lib_error();
 	}
-	if (!opt_json)
+	if (opt_json) {
+		struct json j;
+
+		json_doc_begin(&j);
+		json_str(&j, "output", out);
+		json_uint(&j, "layers", akida_program_layer_count(p));
+		json_uint(&j, "input_bytes", akida_program_input_bytes(p));
+		json_uint(&j, "output_bytes", akida_program_output_bytes(p));
+		json_uint(&j, "seed", seed);
+		json_doc_end(&j);
+	} else {
 		printf("wrote %s: %u layers, %u -> %u bytes, seed %llu\n", out,
 		       akida_program_layer_count(p), akida_program_input_bytes(p),
 		       akida_program_output_bytes(p), (unsigned long long)seed);
+	}
 	akida_program_free(p);
 	return EX_OK;
 }
