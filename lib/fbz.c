@@ -536,6 +536,9 @@ static int parse_props_b(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 		l->weight_bits = v;
 	if (!akida_fbz_layer_prop(l, "act_bits", &v))
 		l->act_bits = v;
+	/* no activation (a final layer's raw potentials): no activation bits */
+	if (!akida_fbz_layer_prop(l, "activation", &v) && v == 0)
+		l->act_bits = -1;
 	/* Same numbering as layout A's union (cross-checked on the same
 	 * model published in both layouts). */
 	if (!akida_fbz_layer_prop(l, "layer_type", &v)) {
@@ -611,14 +614,24 @@ static int parse_props_a(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 		return 0;
 	}
 	if (have && w && w->ndims >= 1 && fb_u32(fb, &nt, 0, -1) == w->dims[0]) {
+		int64_t act = -1, abits = -1;
+
 		l->units = w->dims[0];
 		l->weight_bits = fb_u8(fb, &nt, 1, 0);
-		if (fb_subtable(fb, &nt, 3, &at))
-			l->act_bits = fb_u8(fb, &at, 3, 0);
-		if (add_prop(l, "units", l->units) ||
+		/* { u8 activation (absent: off), -, -, u8 act bits }: the
+		 * "activation" of layout B (same model, both layouts) */
+		if (fb_subtable(fb, &nt, 3, &at)) {
+			act = fb_u8(fb, &at, 0, 0);
+			abits = fb_u8(fb, &at, 3, 0);
+		}
+		/* layout B's keys: "filters" for convolutions, "units" for dense */
+		if (add_prop(l, l->type == AKIDA_FBZ_FULLY_CONNECTED ? "units" : "filters",
+			     l->units) ||
 		    add_prop(l, "weights_bits", l->weight_bits) ||
-		    (l->act_bits >= 0 && add_prop(l, "act_bits", l->act_bits)))
+		    (abits >= 0 && add_prop(l, "act_bits", abits)) ||
+		    (act >= 0 && add_prop(l, "activation", act)))
 			return -ENOMEM;
+		l->act_bits = act == 0 ? -1 : abits;
 		/* kernel: the (depthwise) "weights" are [filters|1, C, kh, kw] */
 		w = akida_fbz_layer_var(l, "weights");
 		if (w && w->ndims == 4 && l->type != AKIDA_FBZ_FULLY_CONNECTED &&

@@ -34,6 +34,8 @@ extern "C" {
 #define AKIDA_API
 #endif
 
+/* The library's version: the only place it is written (lib/Makefile, the
+ * soname and akida.pc take it from here; akida_version() returns it). */
 #define AKIDA_VERSION_MAJOR	0
 #define AKIDA_VERSION_MINOR	1
 #define AKIDA_VERSION_PATCH	0
@@ -77,7 +79,7 @@ AKIDA_API void akida_clear_error(void);
 AKIDA_API enum akida_error_kind akida_errno_kind(int err);
 
 /* ------------------------------------------------------------------------ */
-/* Program images (HARDWARE.md section 5) and the CPU golden model           */
+/* Program images (Documentation/npu-interface.rst) and the golden model    */
 /* ------------------------------------------------------------------------ */
 
 #define AKIDA_IMAGE_MAGIC		"AKP1"
@@ -278,11 +280,16 @@ struct akida_fbz_layer {
 	struct akida_fbz_variable *vars;
 	unsigned int nprops;
 	struct akida_fbz_property *props;
-	/* Common properties when known, else -1. */
-	int64_t units;			/* neurons / filters */
+	/*
+	 * Common properties when known, else -1. @units: the output
+	 * channels, whatever the file calls them (property "units" of dense
+	 * layers, "filters" of convolutions, in both layouts). @act_bits is -1
+	 * too for a layer without activation (property "activation" 0).
+	 */
+	int64_t units;
 	int64_t weight_bits;
 	int64_t act_bits;
-	uint64_t params;		/* weight elements */
+	uint64_t params;		/* weight elements only ("weights*" variables) */
 	uint64_t weight_bytes;		/* bytes of all variables */
 };
 

@@ -174,12 +174,23 @@ TEST(cli_model_info)
 	snprintf(args, sizeof(args), "model info %s/gesture-control.fbz", dir);
 	CHECK_EQ(run(t_tmpdir(), args), 0);
 	CHECK_OUT("dense_1 (FullyConnected)");
-	CHECK_OUT("Total params: 2950");
+	CHECK_OUT("Total weight params: 2950 (weights only)");
+	/* the input shape, In and Out columns; y_pred has no activation */
+	CHECK_OUT("Input: 51 channels; output: 4 units/filters (layer y_pred)");
+	CHECK_OUT("1   dense (FullyConnected)                        51      35      8      4");
+	CHECK_OUT("4   y_pred (FullyConnected)                       10       4      4      -");
 	CHECK_OUT("layout A");
 	snprintf(args, sizeof(args), "--json model info %s/inventory-check.fbz", dir);
 	CHECK_EQ(run(t_tmpdir(), args), 0);
 	CHECK_OUT("\"version\": \"2.3.3\"");
 	CHECK_OUT("\"input_width\": 224");
+	CHECK_OUT("\"activation\": 0");
+	snprintf(args, sizeof(args), "model info %s/inventory-check.fbz", dir);
+	CHECK_EQ(run(t_tmpdir(), args), 0);
+	CHECK_OUT("Input: 224 x 224 x 3 (width x height x channels); output: 2 units/filters");
+	CHECK_OUT("W params");
+	/* the final layer: activation 0, so no "A bits 1" */
+	CHECK_OUT("7   conv2d_1 (Convolutional)                      32       2      4      -");
 	/* a corrupted copy: invalid input */
 	snprintf(path, sizeof(path), "%s/bad.fbz", t_tmpdir());
 	f = fopen(path, "wb");
@@ -200,7 +211,7 @@ TEST(cli_model_random_roundtrip)
 	CHECK_EQ(run(t_tmpdir(), args), 0);
 	snprintf(args, sizeof(args), "model info %s/r.fbz", t_tmpdir());
 	CHECK_EQ(run(t_tmpdir(), args), 0);
-	CHECK_MSG(strstr(out, "fc_0 (FullyConnected)") && strstr(out, "Total params: 240"),
+	CHECK_MSG(strstr(out, "fc_0 (FullyConnected)") && strstr(out, "Total weight params: 240"),
 		  "%s", out);
 	snprintf(args, sizeof(args), "model random -o %s/r.akp", t_tmpdir());
 	CHECK_EQ(run(t_tmpdir(), args), 0);
@@ -515,6 +526,10 @@ TEST(cli_pkgconfig_static_link)
 	if (access("/usr/lib/x86_64-linux-gnu/libsnappy.a", F_OK) &&
 	    access("/usr/lib/libsnappy.a", F_OK) && access("/usr/local/lib/libsnappy.a", F_OK))
 		SKIP_TEST("no static libsnappy.a");
+	snprintf(cmd, sizeof(cmd), "nm %s/lib/libakida.a 2>/dev/null | grep -q __asan_",
+		 b ? b : "../build");
+	if (!run_sh(cmd))
+		SKIP_TEST("libakida.a built with ASan: no static link possible");
 	/* this file is lib/tests/test_cli.c: the header is in lib/include */
 	snprintf(inc, sizeof(inc), "%s", __FILE__);
 	*strrchr(inc, '/') = 0;
@@ -556,4 +571,45 @@ TEST(cli_arguments)
 	CHECK_OUT("fc_0 (FullyConnected)");
 	CHECK_EQ(run(t_tmpdir(), "--backend foo probe 0"), 2);
 	CHECK_EQ(run(t_tmpdir(), "--backend=foo probe 0"), 2);
+}
+
+/* 9: one version, akida.h's: the library, akida.pc, the CLI and the man page agree. */
+TEST(version_one_source)
+{
+	const char *b = getenv("AKIDA_BUILD");
+	char path[700], want[64], line[256];
+	int found = 0;
+	FILE *f;
+
+	snprintf(want, sizeof(want), "%d.%d.%d", AKIDA_VERSION_MAJOR, AKIDA_VERSION_MINOR,
+		 AKIDA_VERSION_PATCH);
+	CHECK_MSG(!strcmp(akida_version(), want), "%s vs %s", akida_version(), want);
+	snprintf(path, sizeof(path), "%s/lib/akida.pc", b ? b : "../build");
+	f = fopen(path, "r");
+	CHECK(f);
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "Version: ", 9)) {
+			CHECK_MSG(!strncmp(line + 9, want, strlen(want)), "%s", line);
+			found++;
+		}
+	fclose(f);
+	CHECK_EQ(found, 1);
+	snprintf(path, sizeof(path), "%s", __FILE__);
+	*strrchr(path, '/') = 0;
+	strcat(path, "/../../tools/akida/akida.1");
+	f = fopen(path, "r");
+	CHECK(f);
+	found = 0;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, ".TH ", 4)) {
+			char v[80];
+
+			snprintf(v, sizeof(v), "\"libakida %s\"", want);
+			CHECK_MSG(strstr(line, v), "man page: %s", line);
+			found++;
+		}
+	fclose(f);
+	CHECK_EQ(found, 1);
+	CHECK_EQ(run(t_tmpdir(), "--version"), 0);
+	CHECK_MSG(strstr(out, want), "%s", out);
 }

@@ -54,7 +54,8 @@ TEST(fbz_real_gesture_layout_a)
 					     "dense_2", "y_pred" };
 	static const int units[] = { 51, 35, 25, 10, 4 };
 	static const int wbits[] = { -1, 8, 4, 4, 4 };
-	static const int abits[] = { -1, 4, 4, 4, 1 };
+		/* y_pred has no activation: no activation bits (the file says 1) */
+	static const int abits[] = { -1, 4, 4, 4, -1 };
 
 	CHECK_EQ(i->layout, AKIDA_FBZ_LAYOUT_A);
 	CHECK_EQ(i->file_bytes, 5767);
@@ -101,7 +102,8 @@ TEST(fbz_real_inventory_layout_b)
 	CHECK_EQ(i->layers[0].type, AKIDA_FBZ_INPUT_CONV);
 	CHECK_EQ(i->layers[4].type, AKIDA_FBZ_SEPARABLE_CONV);
 	CHECK_EQ(i->layers[7].units, 2);
-	CHECK_EQ(i->layers[7].act_bits, 1);
+	/* conv2d_1: "activation" 0, so no activation bits */
+	CHECK_EQ(i->layers[7].act_bits, -1);
 	CHECK_EQ(i->total_params, 90800);
 	akida_fbz_free(f);
 }
@@ -119,6 +121,19 @@ TEST(fbz_real_same_model_both_layouts)
 		CHECK_EQ(ia->layers[k].units, ib->layers[k].units);
 		CHECK_EQ(ia->layers[k].params, ib->layers[k].params);
 		CHECK_EQ(ia->layers[k].weight_bits, ib->layers[k].weight_bits);
+		/* (layout A's input convolution has no known act bits field) */
+		if (ia->layers[k].type != AKIDA_FBZ_INPUT_CONV)
+			CHECK_EQ(ia->layers[k].act_bits, ib->layers[k].act_bits);
+		/* the same property names and values in both layouts */
+		for (unsigned int q = 0; q < ia->layers[k].nprops; q++) {
+			const struct akida_fbz_property *pa = &ia->layers[k].props[q];
+			int64_t vb;
+
+			CHECK_MSG(akida_fbz_layer_prop(&ib->layers[k], pa->key, &vb) == 0,
+				  "layer %u: \"%s\" only in layout A", k, pa->key);
+			CHECK_MSG(vb == pa->value, "layer %u: %s %lld vs %lld", k, pa->key,
+				  (long long)pa->value, (long long)vb);
+		}
 	}
 	akida_fbz_free(a);
 	akida_fbz_free(b);

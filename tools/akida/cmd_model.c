@@ -69,7 +69,7 @@ static void print_program(const char *path, const struct akida_program *p)
 	       "%" PRIu64 " MACs)\n", path, len, n, akida_program_input_bytes(p),
 	       akida_program_output_bytes(p), akida_program_macs(p));
 	printf("%-3s %-22s %8s %8s %6s %6s %10s %10s\n", "#", "Layer (type)", "Inputs", "Units",
-	       "W bits", "A bits", "Params", "Bytes");
+	       "W bits", "A bits", "W params", "Bytes");
 	for (i = 0; i < n; i++) {
 		struct akida_layer_info li;
 		char name[32];
@@ -80,6 +80,45 @@ static void print_program(const char *path, const struct akida_program *p)
 		       li.outputs, li.weight_bits, li.act_bits, (uint64_t)li.inputs * li.outputs,
 		       16 + li.payload_bytes);
 	}
+}
+
+/*
+ * The inputs of a layer (channels, or features of a dense layer): its
+ * "input_channels" property, else the second dimension of its weights
+ * ([units or filters or 1, inputs, kh, kw]); -1 when unknown.
+ */
+static int64_t layer_inputs(const struct akida_fbz_layer *l)
+{
+	int64_t v;
+
+	if (!akida_fbz_layer_prop(l, "input_channels", &v))
+		return v;
+	for (unsigned int q = 0; q < l->nvars; q++)
+		if (!strcmp(l->vars[q].name, "weights") && l->vars[q].ndims >= 2)
+			return l->vars[q].dims[1];
+	return -1;
+}
+
+/* "Input: 224 x 224 x 3 (width x height x channels)" and the output units. */
+static void print_shapes(const struct akida_fbz_info *i)
+{
+	const struct akida_fbz_layer *first = &i->layers[0], *last = &i->layers[i->nlayers - 1];
+	int64_t w, h, c = layer_inputs(first);
+
+	printf("Input: ");
+	if (!akida_fbz_layer_prop(first, "input_width", &w) &&
+	    !akida_fbz_layer_prop(first, "input_height", &h))
+		printf("%lld x %lld x %lld (width x height x channels)", (long long)w,
+		       (long long)h, (long long)c);
+	else if (c >= 0)
+		printf("%lld channels", (long long)c);
+	else
+		printf("unknown");
+	if (last->units >= 0)
+		printf("; output: %lld units/filters (layer %s)\n", (long long)last->units,
+		       last->name);
+	else
+		printf("; output: unknown\n");
 }
 
 static void fmt_bits(int64_t v, char *buf, size_t len)
@@ -143,12 +182,17 @@ static int cmd_model_info(int argc, char **argv)
 			json_str(&j, "name", l->name);
 			json_str(&j, "type", l->type_name);
 			json_uint(&j, "type_code", l->type);
+			/* "units": the output channels of every layer type
+			 * (the file's "units" or "filters") */
+			if (layer_inputs(l) >= 0)
+				json_int(&j, "inputs", layer_inputs(l));
 			if (l->units >= 0)
 				json_int(&j, "units", l->units);
 			if (l->weight_bits >= 0)
 				json_int(&j, "weights_bits", l->weight_bits);
 			if (l->act_bits >= 0)
 				json_int(&j, "act_bits", l->act_bits);
+			/* weight elements only */
 			json_uint(&j, "params", l->params);
 			json_uint(&j, "bytes", l->weight_bytes);
 			json_arr(&j, "inbound");
@@ -188,22 +232,25 @@ static int cmd_model_info(int argc, char **argv)
 	       i->layout == AKIDA_FBZ_LAYOUT_A ? "A (1.x)" : "B (2.x)",
 	       i->version[0] ? ", version " : "", i->version, i->payload_bytes, i->file_bytes,
 	       i->stream_bytes, i->trailing_bytes, i->trailing_zero ? "zero" : "NON-ZERO");
-	printf("%.*s\n", 96, "________________________________________________________________"
-	       "________________________________");
-	printf("%-3s %-40s %8s %6s %6s %10s %10s  %s\n", "#", "Layer (type)", "Units", "W bits",
-	       "A bits", "Params", "Bytes", "Inbound");
-	printf("%.*s\n", 96, "================================================================"
-	       "================================");
+	print_shapes(i);
+	printf("%.*s\n", 104, "________________________________________________________________"
+	       "________________________________________");
+	printf("%-3s %-40s %7s %7s %6s %6s %10s %10s  %s\n", "#", "Layer (type)", "In", "Out",
+	       "W bits", "A bits", "W params", "Bytes", "Inbound");
+	printf("%.*s\n", 104, "================================================================"
+	       "========================================");
 	for (k = 0; k < i->nlayers; k++) {
 		const struct akida_fbz_layer *l = &i->layers[k];
-		char name[64], units[16], wb[8], ab[8];
+		char name[64], in[16], units[16], wb[8], ab[8];
 
 		snprintf(name, sizeof(name), "%s (%s)", l->name, l->type_name);
+		fmt_bits(layer_inputs(l), in, sizeof(in));
 		fmt_bits(l->units, units, sizeof(units));
 		fmt_bits(l->weight_bits, wb, sizeof(wb));
 		fmt_bits(l->act_bits, ab, sizeof(ab));
-		printf("%-3u %-40s %8s %6s %6s %10" PRIu64 " %10" PRIu64 "  %s\n", k, name, units,
-		       wb, ab, l->params, l->weight_bytes, l->ninbound ? l->inbound[0] : "-");
+		printf("%-3u %-40s %7s %7s %6s %6s %10" PRIu64 " %10" PRIu64 "  %s\n", k, name, in,
+		       units, wb, ab, l->params, l->weight_bytes,
+		       l->ninbound ? l->inbound[0] : "-");
 		if (opt_verbose) {
 			for (q = 0; q < l->nprops; q++)
 				printf("      %s = %lld\n", l->props[q].key,
@@ -220,10 +267,11 @@ static int cmd_model_info(int argc, char **argv)
 			}
 		}
 	}
-	printf("%.*s\n", 96, "================================================================"
-	       "================================");
-	printf("Total params: %" PRIu64 "\nTotal variable bytes: %" PRIu64 "\n", i->total_params,
-	       i->total_weight_bytes);
+	printf("%.*s\n", 104, "================================================================"
+	       "========================================");
+	printf("In/Out: input channels (features) and units/filters; A bits \"-\": no activation\n");
+	printf("Total weight params: %" PRIu64 " (weights only)\nTotal variable bytes: %" PRIu64
+	       " (weights, thresholds, steps)\n", i->total_params, i->total_weight_bytes);
 	akida_fbz_free(f);
 	return EX_OK;
 }
