@@ -11,9 +11,13 @@
 
 static _Thread_local struct akida_error last_error;
 
+#define STR_(x)	#x
+#define STR(x)	STR_(x)
+
+/* The one source of the version: akida.h (lib/Makefile reads it from there). */
 const char *akida_version(void)
 {
-	return "0.1.0";
+	return STR(AKIDA_VERSION_MAJOR) "." STR(AKIDA_VERSION_MINOR) "." STR(AKIDA_VERSION_PATCH);
 }
 
 const struct akida_error *akida_last_error(void)

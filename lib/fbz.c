@@ -26,7 +26,7 @@
 
 #include "akida_internal.h"
 
-#define FBZ_MAX_FILE		(256u << 20)	/* refuse larger files */
+#define FBZ_MAX_FILE		AKIDA_MAX_MODEL_FILE	/* refuse larger files */
 #define FBZ_MAX_PAYLOAD		(1u << 30)
 
 struct akida_fbz {
@@ -142,6 +142,56 @@ static int snappy_stream_end(const uint8_t *p, size_t len, size_t *end, uint32_t
 	return 0;
 trunc:
 	return akida_fail(AKIDA_ERR_INVALID, EBADMSG, "fbz: Snappy copy tag truncated");
+}
+
+/*
+ * Decode the first @k bytes of a stream that snappy_stream_end() accepted
+ * (so every copy stays within what was produced) into @out.
+ */
+static void snappy_prefix(const uint8_t *p, size_t end, uint8_t *out, size_t k)
+{
+	size_t i, produced = 0;
+	uint32_t want;
+
+	i = leb128_u32(p, end, &want);
+	while (produced < k && i < end) {
+		uint8_t tag = p[i++];
+		size_t l, off = 0, j;
+
+		switch (tag & 3) {
+		case 0:
+			l = tag >> 2;
+			if (l >= 60) {
+				unsigned int n = (unsigned int)l - 59;
+
+				for (l = 0, j = 0; j < n; j++)
+					l |= (size_t)p[i + j] << (8 * j);
+				i += n;
+			}
+			l += 1;
+			memcpy(out + produced, p + i, l < k - produced ? l : k - produced);
+			i += l;
+			produced += l;
+			continue;
+		case 1:
+			l = 4 + ((tag >> 2) & 7);
+			off = (size_t)(tag >> 5) << 8 | p[i];
+			i += 1;
+			break;
+		case 2:
+			l = (tag >> 2) + 1;
+			off = get_le16(p + i);
+			i += 2;
+			break;
+		default:
+			l = (tag >> 2) + 1;
+			off = get_le32(p + i);
+			i += 4;
+			break;
+		}
+		for (j = 0; j < l && produced < k; j++, produced++)
+			out[produced] = out[produced - off];
+	}
 }
 
 /* ---- bounds-checked FlatBuffer access ---- */
@@ -375,6 +425,24 @@ const struct akida_fbz_variable *akida_fbz_layer_var(const struct akida_fbz_laye
 	return NULL;
 }
 
+/*
+ * Bytes per element of the known variable types (as in every published
+ * model: int32 and float32 4, int8 1, int4 stored one per byte); 0 when the
+ * type is unknown and its size cannot be checked.
+ */
+static unsigned int dtype_size(unsigned int dtype)
+{
+	switch (dtype) {
+	case AKIDA_FBZ_DTYPE_INT32:
+	case AKIDA_FBZ_DTYPE_FLOAT32:
+		return 4;
+	case AKIDA_FBZ_DTYPE_INT8:
+	case AKIDA_FBZ_DTYPE_INT4:
+		return 1;
+	}
+	return 0;
+}
+
 static int parse_vars(struct fb *fb, const struct fbt *lt, struct akida_fbz_layer *l)
 {
 	uint32_t n, j;
@@ -397,17 +465,25 @@ static int parse_vars(struct fb *fb, const struct fbt *lt, struct akida_fbz_laye
 		if (!v->name)
 			v->name = "";
 		if (fb_vector(fb, &vt, 1, 4, &c, &d)) {
-			v->ndims = c < AKIDA_FBZ_MAX_DIMS ? c : AKIDA_FBZ_MAX_DIMS;
+			if (c > AKIDA_FBZ_MAX_DIMS) {
+				fb_bad(fb, "variable with more than 8 dimensions", p);
+				break;
+			}
+			v->ndims = c;
 			v->elements = c ? 1 : 0;
 			for (q = 0; q < c; q++) {
 				int32_t dim = (int32_t)get_le32(fb->b + d + 4 * (size_t)q);
 
-				if (q < AKIDA_FBZ_MAX_DIMS)
-					v->dims[q] = dim;
-				if (dim < 0 || (dim && v->elements > UINT64_MAX / (uint64_t)dim))
-					v->elements = 0;
-				else
-					v->elements *= (uint64_t)dim;
+				if (dim < 0) {
+					fb_bad(fb, "variable with a negative dimension", p);
+					break;
+				}
+				v->dims[q] = dim;
+				if (dim && v->elements > UINT64_MAX / (uint64_t)dim) {
+					fb_bad(fb, "variable with too many elements", p);
+					break;
+				}
+				v->elements *= (uint64_t)dim;
 			}
 		}
 		if (fb_vector(fb, &vt, 2, 1, &c, &d)) {
@@ -415,6 +491,14 @@ static int parse_vars(struct fb *fb, const struct fbt *lt, struct akida_fbz_laye
 			v->data = fb->b + d;
 		}
 		v->dtype = fb_u8(fb, &vt, 3, 0);
+		if (!fb->bad && v->ndims && v->data) {
+			unsigned int esize = dtype_size(v->dtype);
+
+			if (esize && v->elements * esize != v->bytes) {
+				fb_bad(fb, "variable whose shape disagrees with its data size", p);
+				break;
+			}
+		}
 		l->nvars++;
 		l->weight_bytes += v->bytes;
 		if (!strncmp(v->name, "weights", 7))
@@ -452,6 +536,9 @@ static int parse_props_b(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 		l->weight_bits = v;
 	if (!akida_fbz_layer_prop(l, "act_bits", &v))
 		l->act_bits = v;
+	/* no activation (a final layer's raw potentials): no activation bits */
+	if (!akida_fbz_layer_prop(l, "activation", &v) && v == 0)
+		l->act_bits = -1;
 	/* Same numbering as layout A's union (cross-checked on the same
 	 * model published in both layouts). */
 	if (!akida_fbz_layer_prop(l, "layer_type", &v)) {
@@ -527,14 +614,24 @@ static int parse_props_a(struct fb *fb, const struct fbt *pt, struct akida_fbz_l
 		return 0;
 	}
 	if (have && w && w->ndims >= 1 && fb_u32(fb, &nt, 0, -1) == w->dims[0]) {
+		int64_t act = -1, abits = -1;
+
 		l->units = w->dims[0];
 		l->weight_bits = fb_u8(fb, &nt, 1, 0);
-		if (fb_subtable(fb, &nt, 3, &at))
-			l->act_bits = fb_u8(fb, &at, 3, 0);
-		if (add_prop(l, "units", l->units) ||
+		/* { u8 activation (absent: off), -, -, u8 act bits }: the
+		 * "activation" of layout B (same model, both layouts) */
+		if (fb_subtable(fb, &nt, 3, &at)) {
+			act = fb_u8(fb, &at, 0, 0);
+			abits = fb_u8(fb, &at, 3, 0);
+		}
+		/* layout B's keys: "filters" for convolutions, "units" for dense */
+		if (add_prop(l, l->type == AKIDA_FBZ_FULLY_CONNECTED ? "units" : "filters",
+			     l->units) ||
 		    add_prop(l, "weights_bits", l->weight_bits) ||
-		    (l->act_bits >= 0 && add_prop(l, "act_bits", l->act_bits)))
+		    (abits >= 0 && add_prop(l, "act_bits", abits)) ||
+		    (act >= 0 && add_prop(l, "activation", act)))
 			return -ENOMEM;
+		l->act_bits = act == 0 ? -1 : abits;
 		/* kernel: the (depthwise) "weights" are [filters|1, C, kh, kw] */
 		w = akida_fbz_layer_var(l, "weights");
 		if (w && w->ndims == 4 && l->type != AKIDA_FBZ_FULLY_CONNECTED &&
@@ -556,6 +653,10 @@ static int parse_layers(struct akida_fbz *f, struct fb *fb, const struct fbt *ro
 	if (!fb_vector(fb, root, 0, 4, &n, &data)) {
 		if (!fb->bad)
 			fb_bad(fb, "model has no layer list", root->pos);
+		return -EBADMSG;
+	}
+	if (!n) {
+		fb_bad(fb, "model has no layers", root->pos);
 		return -EBADMSG;
 	}
 	f->layers = calloc(n ? n : 1, sizeof(*f->layers));
@@ -622,6 +723,39 @@ static int parse_layers(struct akida_fbz *f, struct fb *fb, const struct fbt *ro
 	return fb->bad ? -EBADMSG : 0;
 }
 
+/*
+ * Before the model is allocated: decode its first bytes only and check the
+ * root table, its vtable and the header of its layer list there. Writers
+ * put the root table first (FlatBuffers builders write it last, at the
+ * lowest address), so a real model passes; a stream of garbage declaring a
+ * huge size is refused for the cost of FBZ_ROOT_PREFIX bytes.
+ */
+#define FBZ_ROOT_PREFIX		(1u << 20)
+
+static int check_root(const uint8_t *p, size_t end, uint32_t n)
+{
+	size_t k = n < FBZ_ROOT_PREFIX ? n : FBZ_ROOT_PREFIX, data;
+	struct fb fb = { 0 };
+	struct fbt root;
+	uint8_t *pre = malloc(k);
+	uint32_t count;
+	bool ok;
+
+	if (!pre)
+		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
+	snappy_prefix(p, end, pre, k);
+	fb.b = pre;
+	fb.n = k;
+	ok = fb_table(&fb, get_le32(pre), &root) &&
+	     fb_vector(&fb, &root, 0, 4, &count, &data);
+	free(pre);
+	if (ok && (uint64_t)count * 4 <= n - data)
+		return 0;
+	return akida_fail(AKIDA_ERR_INVALID, EBADMSG,
+			  "fbz: malformed model: no valid root table with a layer list in its "
+			  "first %zu bytes (%s)", k, fb.bad ? fb.why : "no layer list");
+}
+
 void akida_fbz_free(struct akida_fbz *f)
 {
 	unsigned int i;
@@ -663,6 +797,10 @@ int akida_fbz_parse(const void *data, size_t len, struct akida_fbz **out)
 	if (n < 8)
 		return akida_fail(AKIDA_ERR_INVALID, EBADMSG,
 				  "fbz: model of %u bytes is too small for a FlatBuffer", n);
+
+	ret = check_root(p, end, n);
+	if (ret)
+		return ret;
 
 	f = calloc(1, sizeof(*f));
 	if (!f)
@@ -734,53 +872,137 @@ const struct akida_fbz_info *akida_fbz_info(const struct akida_fbz *f)
 	return f ? &f->info : NULL;
 }
 
+int akida_file_read(const char *path, size_t max, uint8_t **buf, size_t *len)
+{
+	size_t cap, got = 0;
+	struct stat st;
+	uint8_t *b, *nb;
+	ssize_t r;
+	int fd, ret, regular;
+
+	if (!path || !buf || !len)
+		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "no path or output pointer");
+	*buf = NULL;
+	*len = 0;
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return akida_fail(errno == ENOMEM ? AKIDA_ERR_NO_MEMORY : AKIDA_ERR_INVALID, errno,
+				  "%s: %s", path, strerror(errno));
+	if (fstat(fd, &st)) {
+		ret = akida_fail(AKIDA_ERR_INVALID, errno, "%s: %s", path, strerror(errno));
+		close(fd);
+		return ret;
+	}
+	if (S_ISDIR(st.st_mode)) {
+		close(fd);
+		return akida_fail(AKIDA_ERR_INVALID, EISDIR, "%s: %s", path, strerror(EISDIR));
+	}
+	regular = S_ISREG(st.st_mode);
+	if (regular && (uint64_t)st.st_size > max) {
+		close(fd);
+		return akida_fail(AKIDA_ERR_INVALID, EFBIG,
+				  "%s: the file of %llu bytes is larger than the %zu-byte limit",
+				  path, (unsigned long long)st.st_size, max);
+	}
+	/* a regular file: its size (+1 to see EOF); a stream: grown as it comes */
+	cap = regular ? (size_t)st.st_size + 1 : 64u << 10;
+	b = malloc(cap);
+	if (!b) {
+		close(fd);
+		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "%s: out of memory", path);
+	}
+	for (;;) {
+		if (got == cap) {
+			if (cap > max) {
+				ret = akida_fail(AKIDA_ERR_INVALID, EFBIG,
+						 "%s: larger than the %zu-byte limit", path, max);
+				goto fail;
+			}
+			cap = cap * 2 > max + 1 ? max + 1 : cap * 2;
+			nb = realloc(b, cap);
+			if (!nb) {
+				ret = akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "%s: out of memory",
+						 path);
+				goto fail;
+			}
+			b = nb;
+		}
+		r = read(fd, b + got, cap - got);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r < 0) {
+			ret = akida_fail(AKIDA_ERR_INVALID, errno, "%s: read failed: %s", path,
+					 strerror(errno));
+			goto fail;
+		}
+		if (r == 0)
+			break;
+		got += (size_t)r;
+		if (got > max) {
+			ret = akida_fail(AKIDA_ERR_INVALID, EFBIG,
+					 "%s: larger than the %zu-byte limit", path, max);
+			goto fail;
+		}
+	}
+	close(fd);
+	*buf = b;
+	*len = got;
+	return 0;
+fail:
+	free(b);
+	close(fd);
+	return ret;
+}
+
+/* Prefix the last error's message with @path. */
+static int blame(const char *path, int ret)
+{
+	char msg[sizeof(akida_last_error()->message)];
+
+	snprintf(msg, sizeof(msg), "%s", akida_error_message());
+	akida_fail(akida_last_error()->kind, -ret, "%s: %s", path, msg);
+	return ret;
+}
+
 int akida_fbz_load(const char *path, struct akida_fbz **out)
 {
-	struct stat st;
 	uint8_t *buf;
-	ssize_t r;
-	size_t got = 0;
-	int fd, ret;
+	size_t len;
+	int ret;
 
 	if (!out)
 		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "no output pointer");
 	*out = NULL;
-	fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return akida_fail(errno == ENOENT ? AKIDA_ERR_INVALID : akida_kind_from_errno(errno),
-				  errno, "%s: %s", path, strerror(errno));
-	if (fstat(fd, &st) || !S_ISREG(st.st_mode)) {
-		close(fd);
-		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "%s: not a regular file", path);
-	}
-	if ((uint64_t)st.st_size > FBZ_MAX_FILE) {
-		close(fd);
-		return akida_fail(AKIDA_ERR_INVALID, EFBIG, "%s: file too large", path);
-	}
-	buf = malloc(st.st_size ? (size_t)st.st_size : 1);
-	if (!buf) {
-		close(fd);
-		return akida_fail(AKIDA_ERR_NO_MEMORY, ENOMEM, "out of memory");
-	}
-	while (got < (size_t)st.st_size) {
-		r = read(fd, buf + got, (size_t)st.st_size - got);
-		if (r <= 0) {
-			ret = akida_fail(AKIDA_ERR_INVALID, r ? errno : EIO,
-					 "%s: read failed", path);
-			free(buf);
-			close(fd);
-			return ret;
-		}
-		got += (size_t)r;
-	}
-	close(fd);
-	ret = akida_fbz_parse(buf, got, out);
+	ret = akida_file_read(path, FBZ_MAX_FILE, &buf, &len);
+	if (ret)
+		return ret;
+	ret = akida_fbz_parse(buf, len, out);
 	free(buf);
-	if (ret) {
-		char msg[sizeof(akida_last_error()->message)];
+	return ret ? blame(path, ret) : 0;
+}
 
-		snprintf(msg, sizeof(msg), "%s", akida_error_message());
-		akida_fail(akida_last_error()->kind, -ret, "%s: %s", path, msg);
+int akida_program_load(const char *path, struct akida_program **out)
+{
+	struct akida_fbz *f;
+	uint8_t *buf;
+	size_t len;
+	int ret;
+
+	if (!out)
+		return akida_fail(AKIDA_ERR_INVALID, EINVAL, "no output pointer");
+	*out = NULL;
+	ret = akida_file_read(path, AKIDA_MAX_MODEL_FILE, &buf, &len);
+	if (ret)
+		return ret;
+	if (len >= 4 && !memcmp(buf, AKIDA_IMAGE_MAGIC, 4)) {
+		ret = akida_program_from_image(buf, len, out);
+	} else {
+		ret = akida_fbz_parse(buf, len, &f);
+		if (!ret) {
+			ret = akida_program_from_fbz(f, out);
+			akida_fbz_free(f);
+		}
 	}
-	return ret;
+	free(buf);
+	return ret ? blame(path, ret) : 0;
 }

@@ -34,6 +34,8 @@ extern "C" {
 #define AKIDA_API
 #endif
 
+/* The library's version: the only place it is written (lib/Makefile, the
+ * soname and akida.pc take it from here; akida_version() returns it). */
 #define AKIDA_VERSION_MAJOR	0
 #define AKIDA_VERSION_MINOR	1
 #define AKIDA_VERSION_PATCH	0
@@ -77,7 +79,7 @@ AKIDA_API void akida_clear_error(void);
 AKIDA_API enum akida_error_kind akida_errno_kind(int err);
 
 /* ------------------------------------------------------------------------ */
-/* Program images (HARDWARE.md section 5) and the CPU golden model           */
+/* Program images (Documentation/npu-interface.rst) and the golden model    */
 /* ------------------------------------------------------------------------ */
 
 #define AKIDA_IMAGE_MAGIC		"AKP1"
@@ -278,11 +280,16 @@ struct akida_fbz_layer {
 	struct akida_fbz_variable *vars;
 	unsigned int nprops;
 	struct akida_fbz_property *props;
-	/* Common properties when known, else -1. */
-	int64_t units;			/* neurons / filters */
+	/*
+	 * Common properties when known, else -1. @units: the output
+	 * channels, whatever the file calls them (property "units" of dense
+	 * layers, "filters" of convolutions, in both layouts). @act_bits is -1
+	 * too for a layer without activation (property "activation" 0).
+	 */
+	int64_t units;
 	int64_t weight_bits;
 	int64_t act_bits;
-	uint64_t params;		/* weight elements */
+	uint64_t params;		/* weight elements only ("weights*" variables) */
 	uint64_t weight_bytes;		/* bytes of all variables */
 };
 
@@ -302,9 +309,34 @@ struct akida_fbz_info {
 
 struct akida_fbz;
 
-/* Parse an .fbz image in memory / a file. Untrusted input is fine. */
+/*
+ * Parse an .fbz image in memory / a file. Untrusted input is fine: a model
+ * with no layers, a variable whose shape disagrees with its data size, a
+ * negative dimension or more than AKIDA_FBZ_MAX_DIMS dimensions, or a
+ * root table that does not check out is AKIDA_ERR_INVALID (-EBADMSG). The
+ * Snappy stream is walked and the root table checked before the model is
+ * allocated. akida_fbz_load() reads like akida_file_read() (pipes too).
+ */
 AKIDA_API int akida_fbz_parse(const void *data, size_t len, struct akida_fbz **out);
 AKIDA_API int akida_fbz_load(const char *path, struct akida_fbz **out);
+
+/* Model files (.fbz or program image) larger than this are refused. */
+#define AKIDA_MAX_MODEL_FILE	(256u << 20)
+
+/*
+ * Read the whole of @path into a malloc()ed buffer (*buf, *len; free()
+ * it): a regular file, or a pipe, terminal or other stream read to its end.
+ * More than @max bytes is -EFBIG. Every failure is recorded (kind
+ * AKIDA_ERR_INVALID: a file that cannot be opened or read is invalid
+ * input, like one that cannot be parsed; AKIDA_ERR_NO_MEMORY for ENOMEM)
+ * with the path and the reason in the message.
+ */
+AKIDA_API int akida_file_read(const char *path, size_t max, uint8_t **buf, size_t *len);
+/*
+ * Load a program from a file: a program image (it starts with
+ * AKIDA_IMAGE_MAGIC) or an .fbz written by libakida. Errors carry the path.
+ */
+AKIDA_API int akida_program_load(const char *path, struct akida_program **out);
 AKIDA_API const struct akida_fbz_info *akida_fbz_info(const struct akida_fbz *f);
 AKIDA_API void akida_fbz_free(struct akida_fbz *f);
 /* Property of a layer by key (-ENOENT when absent). */

@@ -11,6 +11,7 @@
 #ifndef AKIDA_T_H
 #define AKIDA_T_H
 
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -56,5 +57,23 @@ void fake_write(const char *root, const char *rel, const char *content);
  * @group < 0 = no IOMMU group. */
 void fake_pci_dev(const char *root, const char *bdf, unsigned int vendor,
 		  unsigned int device, const char *driver, int minor, int group);
+
+/*
+ * Hand-built .fbz files (tests/fbz_build.c): @nlayers layers named @name,
+ * each with one variable "weights" of shape @dims[@ndims], @data_bytes
+ * bytes and @dtype; layout B (a version string) when @version is set.
+ */
+struct t_fbz_spec {
+	unsigned int nlayers;
+	const char *name;
+	const char *version;
+	unsigned int ndims;
+	int32_t dims[12];
+	unsigned int data_bytes;
+	unsigned int dtype;
+};
+size_t t_fbz_build(const struct t_fbz_spec *s, uint8_t *out, size_t outlen);
+/* The same, written to a file @name in t_tmpdir(); returns its path. */
+const char *t_fbz_file(const struct t_fbz_spec *s, const char *name);
 
 #endif /* AKIDA_T_H */

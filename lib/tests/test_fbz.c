@@ -54,7 +54,8 @@ TEST(fbz_real_gesture_layout_a)
 					     "dense_2", "y_pred" };
 	static const int units[] = { 51, 35, 25, 10, 4 };
 	static const int wbits[] = { -1, 8, 4, 4, 4 };
-	static const int abits[] = { -1, 4, 4, 4, 1 };
+		/* y_pred has no activation: no activation bits (the file says 1) */
+	static const int abits[] = { -1, 4, 4, 4, -1 };
 
 	CHECK_EQ(i->layout, AKIDA_FBZ_LAYOUT_A);
 	CHECK_EQ(i->file_bytes, 5767);
@@ -101,7 +102,8 @@ TEST(fbz_real_inventory_layout_b)
 	CHECK_EQ(i->layers[0].type, AKIDA_FBZ_INPUT_CONV);
 	CHECK_EQ(i->layers[4].type, AKIDA_FBZ_SEPARABLE_CONV);
 	CHECK_EQ(i->layers[7].units, 2);
-	CHECK_EQ(i->layers[7].act_bits, 1);
+	/* conv2d_1: "activation" 0, so no activation bits */
+	CHECK_EQ(i->layers[7].act_bits, -1);
 	CHECK_EQ(i->total_params, 90800);
 	akida_fbz_free(f);
 }
@@ -119,6 +121,19 @@ TEST(fbz_real_same_model_both_layouts)
 		CHECK_EQ(ia->layers[k].units, ib->layers[k].units);
 		CHECK_EQ(ia->layers[k].params, ib->layers[k].params);
 		CHECK_EQ(ia->layers[k].weight_bits, ib->layers[k].weight_bits);
+		/* (layout A's input convolution has no known act bits field) */
+		if (ia->layers[k].type != AKIDA_FBZ_INPUT_CONV)
+			CHECK_EQ(ia->layers[k].act_bits, ib->layers[k].act_bits);
+		/* the same property names and values in both layouts */
+		for (unsigned int q = 0; q < ia->layers[k].nprops; q++) {
+			const struct akida_fbz_property *pa = &ia->layers[k].props[q];
+			int64_t vb;
+
+			CHECK_MSG(akida_fbz_layer_prop(&ib->layers[k], pa->key, &vb) == 0,
+				  "layer %u: \"%s\" only in layout A", k, pa->key);
+			CHECK_MSG(vb == pa->value, "layer %u: %s %lld vs %lld", k, pa->key,
+				  (long long)pa->value, (long long)vb);
+		}
 	}
 	akida_fbz_free(a);
 	akida_fbz_free(b);
@@ -322,4 +337,140 @@ TEST(fbz_real_model_is_not_a_program)
 	CHECK_EQ(akida_program_from_fbz(f, &p), -ENOTSUP);
 	CHECK(strstr(akida_error_message(), "sequential_6_input"));
 	akida_fbz_free(f);
+}
+
+/* ---- issue #20: structural checks of hand-built models ---- */
+
+static int parse_spec(const struct t_fbz_spec *s)
+{
+	static uint8_t buf[1 << 17];
+	size_t n = t_fbz_build(s, buf, sizeof(buf));
+	struct akida_fbz *f = NULL;
+	int ret;
+
+	CHECK(n > 0);
+	ret = akida_fbz_parse(buf, n, &f);
+	if (!ret) {
+		CHECK(f);
+		akida_fbz_free(f);
+	} else {
+		CHECK(f == NULL);
+		CHECK_MSG(akida_last_error()->kind == AKIDA_ERR_INVALID, "%s",
+			  akida_error_message());
+	}
+	return ret;
+}
+
+TEST(fbz_built_model_parses)
+{
+	struct t_fbz_spec s = { 2, "fc", "2.0.0", 2, { 3, 4 }, 12, AKIDA_FBZ_DTYPE_INT8 };
+	struct t_fbz_spec a = { 1, "fc", NULL, 1, { 5 }, 20, AKIDA_FBZ_DTYPE_INT32 };
+	static uint8_t buf[1 << 17];
+	struct akida_fbz *f;
+	size_t n = t_fbz_build(&s, buf, sizeof(buf));
+
+	CHECK_MSG(akida_fbz_parse(buf, n, &f) == 0, "%s", akida_error_message());
+	CHECK_EQ(akida_fbz_info(f)->nlayers, 2);
+	CHECK_EQ(akida_fbz_info(f)->layers[1].vars[0].elements, 12);
+	CHECK_EQ(akida_fbz_info(f)->total_params, 24);
+	akida_fbz_free(f);
+	CHECK_MSG(parse_spec(&a) == 0, "%s", akida_error_message());
+}
+
+TEST(fbz_rejects_model_without_layers)
+{
+	struct t_fbz_spec s = { 0, NULL, "2.0.0", 0, { 0 }, 0, 0 };
+
+	CHECK_EQ(parse_spec(&s), -EBADMSG);
+	CHECK_MSG(strstr(akida_error_message(), "no layers"), "%s", akida_error_message());
+}
+
+TEST(fbz_rejects_shape_size_mismatch)
+{
+	struct t_fbz_spec s = { 1, "fc", "2.0.0", 2, { 3, 4 }, 11, AKIDA_FBZ_DTYPE_INT8 };
+	struct t_fbz_spec t = { 1, "fc", NULL, 1, { 5 }, 5, AKIDA_FBZ_DTYPE_INT32 };
+
+	CHECK_EQ(parse_spec(&s), -EBADMSG);
+	CHECK_MSG(strstr(akida_error_message(), "shape"), "%s", akida_error_message());
+	CHECK_EQ(parse_spec(&t), -EBADMSG);
+}
+
+TEST(fbz_rejects_negative_dimension)
+{
+	struct t_fbz_spec s = { 1, "fc", "2.0.0", 2, { -3, -4 }, 12, AKIDA_FBZ_DTYPE_INT8 };
+
+	CHECK_EQ(parse_spec(&s), -EBADMSG);
+	CHECK_MSG(strstr(akida_error_message(), "negative"), "%s", akida_error_message());
+}
+
+TEST(fbz_rejects_too_many_dimensions)
+{
+	struct t_fbz_spec s = { 1, "fc", "2.0.0", 9, { 1, 1, 1, 1, 1, 1, 1, 1, 2 }, 2,
+				AKIDA_FBZ_DTYPE_INT8 };
+
+	CHECK_EQ(parse_spec(&s), -EBADMSG);
+	CHECK_MSG(strstr(akida_error_message(), "dimensions"), "%s", akida_error_message());
+}
+
+#include <sys/resource.h>
+
+/*
+ * A 12 MB file of Snappy copies declaring a 256 MiB model whose root
+ * offset is garbage: refused before the model is allocated (this child's
+ * peak RSS stays far below 256 MiB).
+ */
+TEST(fbz_huge_declared_model_refused_before_allocating)
+{
+	const size_t want = 256u << 20, copies = (want - 64) / 64;
+	size_t len = 5 + 2 + 64 + 3 * copies, i = 0, k;
+	uint8_t *b = malloc(len);
+	struct akida_fbz *f;
+	struct rusage ru;
+	uint32_t v = (uint32_t)want;
+
+	CHECK(b);
+	while (v >= 0x80) {
+		b[i++] = (uint8_t)(v | 0x80);
+		v >>= 7;
+	}
+	b[i++] = (uint8_t)v;
+	b[i++] = 60 << 2;		/* literal of 63 + 1 bytes */
+	b[i++] = 63;
+	memset(b + i, 0xff, 64);
+	i += 64;
+	for (k = 0; k < copies; k++) {
+		b[i++] = (63 << 2) | 2;	/* copy 64 bytes from 64 back */
+		b[i++] = 64;
+		b[i++] = 0;
+	}
+	CHECK_EQ(akida_fbz_parse(b, i, &f), -EBADMSG);
+	CHECK(akida_last_error()->kind == AKIDA_ERR_INVALID);
+	CHECK_MSG(strstr(akida_error_message(), "root"), "%s", akida_error_message());
+	free(b);
+	CHECK_EQ(getrusage(RUSAGE_SELF, &ru), 0);
+	CHECK_MSG(ru.ru_maxrss < 160 * 1024, "peak RSS %ld KiB", ru.ru_maxrss);
+}
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* An unreadable file is an input error (exit 9), not "backend unavailable". */
+TEST(fbz_unreadable_file_is_invalid_input)
+{
+	char path[600];
+	struct akida_fbz *f;
+	FILE *fp;
+
+	snprintf(path, sizeof(path), "%s/locked.fbz", t_tmpdir());
+	fp = fopen(path, "wb");
+	CHECK(fp);
+	fputs("x", fp);
+	fclose(fp);
+	chmod(path, 0);
+	if (geteuid() == 0 && setuid(65534))
+		SKIP_TEST("root, and cannot drop to uid 65534");
+	CHECK(access(path, R_OK) != 0);
+	CHECK(akida_fbz_load(path, &f) < 0);
+	CHECK_EQ(akida_last_error()->kind, AKIDA_ERR_INVALID);
+	CHECK_MSG(strstr(akida_error_message(), "ermission denied"), "%s", akida_error_message());
 }

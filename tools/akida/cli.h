@@ -40,8 +40,15 @@ void json_doc_begin(struct json *j);
 void json_doc_end(struct json *j);
 void json_error(struct json *j, const char *key, const struct akida_error *e);
 int lib_error(void);
-int usage_error(const char *fmt, ...);
-void file_error(const char *path);
+int lib_error_in(const char *path);
+/* An error with exit @code: "akida: message" on stderr, under --json the
+ * error document (see main.c). Returns @code. */
+int cli_fail(int code, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+int usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int file_error(const char *path);
+/* Numbers on the command line: the whole string, decimal or 0x hex, in range. */
+int parse_u64(const char *s, uint64_t min, uint64_t max, uint64_t *v);
+int opt_number(const char *opt, const char *s, uint64_t min, uint64_t max, uint64_t *v);
 const char *sysfs_root(void);
 
 /* Programs (cmd_model.c) and batches checked against the golden model (cmd_infer.c). */

@@ -117,7 +117,7 @@ int cmd_bench(int argc, char **argv)
 	struct akida_device *dev;
 	struct akida_run_stats st;
 	uint64_t addr, t0, t_w = 0, t_r = 0, t_inf = 0, npu = 0;
-	uint64_t e_bytes = 0, e_dma_ns = 0, e_npu_ns = 0;
+	uint64_t e_bytes = 0, e_dma_ns = 0, e_npu_ns = 0, v;
 	struct emu_win emu;
 	int have_emu = 0;
 	uint8_t *buf = NULL, *in = NULL, *out = NULL;
@@ -135,15 +135,27 @@ int cmd_bench(int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "b:n:m:d:", lo, NULL)) != -1) {
 		switch (c) {
-		case 'b': batch = (unsigned int)strtoul(optarg, NULL, 0); break;
-		case 'n': iters = (unsigned int)strtoul(optarg, NULL, 0); break;
+		case 'b':
+			if (opt_number("--batch", optarg, 1, 65535, &v))
+				return EX_USAGE;
+			batch = (unsigned int)v;
+			break;
+		case 'n':
+			if (opt_number("--iterations", optarg, 1, 100000, &v))
+				return EX_USAGE;
+			iters = (unsigned int)v;
+			break;
 		case 'm': model = optarg; break;
-		case 'd': dma = strtoul(optarg, NULL, 0); break;
+		case 'd':
+			if (opt_number("--dma-size", optarg, 1, 1u << 30, &v))
+				return EX_USAGE;
+			dma = (size_t)v;
+			break;
 		default:
 			return usage_error("%s", usage_text);
 		}
 	}
-	if (argc - optind != 1 || !batch || !iters || !dma || batch > 65535 || iters > 100000)
+	if (argc - optind != 1)
 		return usage_error("%s", usage_text);
 	if (model ? load_program(model, &p) : akida_program_random(1, NULL, &p))
 		return lib_error();
@@ -155,7 +167,7 @@ int cmd_bench(int argc, char **argv)
 	in = malloc((size_t)akida_program_input_bytes(p) * batch);
 	out = malloc((size_t)akida_program_output_bytes(p) * batch);
 	if (!buf || !in || !out) {
-		ret = EX_FAIL;
+		ret = cli_fail(EX_FAIL, "out of memory");
 		goto done;
 	}
 	akida_random_bytes(3, buf, dma);

@@ -384,10 +384,18 @@ int cmd_reset(int argc, char **argv)
 		return usage_error("usage: reset N");
 	if (akida_open(argv[1], opt_backend, &dev))
 		return lib_error();
-	if (akida_reset(dev))
+	if (akida_reset(dev)) {
 		ret = lib_error();
-	else if (!opt_json)
+	} else if (opt_json) {
+		struct json j;
+
+		json_doc_begin(&j);
+		json_str(&j, "bdf", akida_device_caps(dev)->bdf);
+		json_bool(&j, "reset", 1);
+		json_doc_end(&j);
+	} else {
 		printf("NPU of %s reset\n", akida_device_caps(dev)->bdf);
+	}
 	akida_close(dev);
 	return ret;
 }

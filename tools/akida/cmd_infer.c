@@ -42,17 +42,13 @@ static int read_file(const char *path, uint8_t *buf, size_t len)
 	FILE *f = fopen(path, "rb");
 	size_t n;
 
-	if (!f) {
-		file_error(path);
-		return EX_INVALID;
-	}
+	if (!f)
+		return file_error(path);
 	n = fread(buf, 1, len, f);
 	fclose(f);
-	if (n != len) {
-		fprintf(stderr, "%s: %s: need %zu bytes of input, the file has %zu\n", prog_name,
-			path, len, n);
-		return EX_INVALID;
-	}
+	if (n != len)
+		return cli_fail(EX_INVALID, "%s: need %zu bytes of input, the file has %zu", path,
+				len, n);
 	return 0;
 }
 
@@ -60,7 +56,7 @@ int cmd_infer(int argc, char **argv)
 {
 	const char *input = NULL, *output = NULL;
 	unsigned int batch = 1, b, k;
-	uint64_t seed = 1;
+	uint64_t seed = 1, v;
 	int check = 0, c, ret = EX_OK;
 	struct akida_program *p;
 	struct akida_device *dev;
@@ -83,11 +79,14 @@ int cmd_infer(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "i:r:b:o:c", lo, NULL)) != -1) {
 		switch (c) {
 		case 'i': input = optarg; break;
-		case 'r': seed = strtoull(optarg, NULL, 0); break;
+		case 'r':
+			if (opt_number("--random", optarg, 0, UINT64_MAX, &seed))
+				return EX_USAGE;
+			break;
 		case 'b':
-			batch = (unsigned int)strtoul(optarg, NULL, 0);
-			if (batch < 1 || batch > 1000000)
-				return usage_error("--batch must be 1 to 1000000");
+			if (opt_number("--batch", optarg, 1, 1000000, &v))
+				return EX_USAGE;
+			batch = (unsigned int)v;
 			break;
 		case 'o': output = optarg; break;
 		case 'c': check = 1; break;
@@ -102,8 +101,7 @@ int cmd_infer(int argc, char **argv)
 	ib = akida_program_input_bytes(p);
 	ob = akida_program_output_bytes(p);
 	if (alloc_batch(p, batch, &in, &out, &gold)) {
-		fprintf(stderr, "%s: out of memory\n", prog_name);
-		ret = EX_FAIL;
+		ret = cli_fail(EX_FAIL, "out of memory for a batch of %u", batch);
 		goto free_bufs;
 	}
 	if (input) {
@@ -131,12 +129,12 @@ int cmd_infer(int argc, char **argv)
 	if (output) {
 		FILE *f = fopen(output, "wb");
 
-		if (!f || fwrite(out, ob, batch, f) != batch || fclose(f)) {
-			file_error(output);
-			ret = EX_FAIL;
-		}
+		int bad = !f || fwrite(out, ob, batch, f) != batch;
+
+		if ((f && fclose(f)) || bad)
+			ret = file_error(output);
 	}
-	if (opt_json) {
+	if (opt_json && !json_documents) {
 		struct json j;
 
 		json_doc_begin(&j);
@@ -145,8 +143,9 @@ int cmd_infer(int argc, char **argv)
 		json_double(&j, "npu_ms", st.npu_ns / 1e6);
 		if (check)
 			json_bool(&j, "golden_match", !diff);
+		/* every output: the document is the whole result */
 		json_arr(&j, "outputs");
-		for (b = 0; b < batch && b < 64; b++) {
+		for (b = 0; b < batch; b++) {
 			json_arr(&j, NULL);
 			for (k = 0; k < ob; k++)
 				json_uint(&j, NULL, out[(size_t)b * ob + k]);

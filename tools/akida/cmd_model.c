@@ -14,53 +14,19 @@
 #include "cli.h"
 #include "json.h"
 
-static int is_image(const char *path)
+static int is_image(const uint8_t *buf, size_t len)
 {
-	char m[4] = { 0 };
-	FILE *f = fopen(path, "rb");
-	int r;
-
-	if (!f)
-		return 0;
-	r = fread(m, 1, 4, f) == 4 && !memcmp(m, AKIDA_IMAGE_MAGIC, 4);
-	fclose(f);
-	return r;
+	return len >= 4 && !memcmp(buf, AKIDA_IMAGE_MAGIC, 4);
 }
 
-/* Load a program from a program image (.akp) or an .fbz written by libakida. */
+/*
+ * Load a program from a program image (.akp) or an .fbz written by
+ * libakida: a file or a pipe, read once (akida_program_load()); every
+ * failure is recorded for lib_error().
+ */
 int load_program(const char *path, struct akida_program **p)
 {
-	if (is_image(path)) {
-		FILE *f = fopen(path, "rb");
-		uint8_t *buf;
-		long n;
-		int ret;
-
-		if (!f)
-			return -errno;
-		fseek(f, 0, SEEK_END);
-		n = ftell(f);
-		fseek(f, 0, SEEK_SET);
-		buf = malloc(n > 0 ? (size_t)n : 1);
-		if (!buf || fread(buf, 1, (size_t)n, f) != (size_t)n) {
-			free(buf);
-			fclose(f);
-			return -EIO;
-		}
-		fclose(f);
-		ret = akida_program_from_image(buf, (size_t)n, p);
-		free(buf);
-		return ret;
-	} else {
-		struct akida_fbz *fz;
-		int ret = akida_fbz_load(path, &fz);
-
-		if (ret)
-			return ret;
-		ret = akida_program_from_fbz(fz, p);
-		akida_fbz_free(fz);
-		return ret;
-	}
+	return akida_program_load(path, p);
 }
 
 static void print_program(const char *path, const struct akida_program *p)
@@ -103,7 +69,7 @@ static void print_program(const char *path, const struct akida_program *p)
 	       "%" PRIu64 " MACs)\n", path, len, n, akida_program_input_bytes(p),
 	       akida_program_output_bytes(p), akida_program_macs(p));
 	printf("%-3s %-22s %8s %8s %6s %6s %10s %10s\n", "#", "Layer (type)", "Inputs", "Units",
-	       "W bits", "A bits", "Params", "Bytes");
+	       "W bits", "A bits", "W params", "Bytes");
 	for (i = 0; i < n; i++) {
 		struct akida_layer_info li;
 		char name[32];
@@ -114,6 +80,45 @@ static void print_program(const char *path, const struct akida_program *p)
 		       li.outputs, li.weight_bits, li.act_bits, (uint64_t)li.inputs * li.outputs,
 		       16 + li.payload_bytes);
 	}
+}
+
+/*
+ * The inputs of a layer (channels, or features of a dense layer): its
+ * "input_channels" property, else the second dimension of its weights
+ * ([units or filters or 1, inputs, kh, kw]); -1 when unknown.
+ */
+static int64_t layer_inputs(const struct akida_fbz_layer *l)
+{
+	int64_t v;
+
+	if (!akida_fbz_layer_prop(l, "input_channels", &v))
+		return v;
+	for (unsigned int q = 0; q < l->nvars; q++)
+		if (!strcmp(l->vars[q].name, "weights") && l->vars[q].ndims >= 2)
+			return l->vars[q].dims[1];
+	return -1;
+}
+
+/* "Input: 224 x 224 x 3 (width x height x channels)" and the output units. */
+static void print_shapes(const struct akida_fbz_info *i)
+{
+	const struct akida_fbz_layer *first = &i->layers[0], *last = &i->layers[i->nlayers - 1];
+	int64_t w, h, c = layer_inputs(first);
+
+	printf("Input: ");
+	if (!akida_fbz_layer_prop(first, "input_width", &w) &&
+	    !akida_fbz_layer_prop(first, "input_height", &h))
+		printf("%lld x %lld x %lld (width x height x channels)", (long long)w,
+		       (long long)h, (long long)c);
+	else if (c >= 0)
+		printf("%lld channels", (long long)c);
+	else
+		printf("unknown");
+	if (last->units >= 0)
+		printf("; output: %lld units/filters (layer %s)\n", (long long)last->units,
+		       last->name);
+	else
+		printf("; output: unknown\n");
 }
 
 static void fmt_bits(int64_t v, char *buf, size_t len)
@@ -129,20 +134,30 @@ static int cmd_model_info(int argc, char **argv)
 	const struct akida_fbz_info *i;
 	struct akida_fbz *f;
 	unsigned int k, q;
+	uint8_t *buf;
+	size_t len;
+	int ret;
 
 	if (argc != 2)
 		return usage_error("usage: model info FILE");
-	if (is_image(argv[1])) {
+	/* read once: FILE may be a pipe */
+	if (akida_file_read(argv[1], AKIDA_MAX_MODEL_FILE, &buf, &len))
+		return lib_error();
+	if (is_image(buf, len)) {
 		struct akida_program *p;
 
-		if (load_program(argv[1], &p))
-			return lib_error();
+		ret = akida_program_from_image(buf, len, &p);
+		free(buf);
+		if (ret)
+			return lib_error_in(argv[1]);
 		print_program(argv[1], p);
 		akida_program_free(p);
 		return EX_OK;
 	}
-	if (akida_fbz_load(argv[1], &f))
-		return lib_error();
+	ret = akida_fbz_parse(buf, len, &f);
+	free(buf);
+	if (ret)
+		return lib_error_in(argv[1]);
 	i = akida_fbz_info(f);
 	if (opt_json) {
 		struct json j;
@@ -167,12 +182,17 @@ static int cmd_model_info(int argc, char **argv)
 			json_str(&j, "name", l->name);
 			json_str(&j, "type", l->type_name);
 			json_uint(&j, "type_code", l->type);
+			/* "units": the output channels of every layer type
+			 * (the file's "units" or "filters") */
+			if (layer_inputs(l) >= 0)
+				json_int(&j, "inputs", layer_inputs(l));
 			if (l->units >= 0)
 				json_int(&j, "units", l->units);
 			if (l->weight_bits >= 0)
 				json_int(&j, "weights_bits", l->weight_bits);
 			if (l->act_bits >= 0)
 				json_int(&j, "act_bits", l->act_bits);
+			/* weight elements only */
 			json_uint(&j, "params", l->params);
 			json_uint(&j, "bytes", l->weight_bytes);
 			json_arr(&j, "inbound");
@@ -212,22 +232,25 @@ static int cmd_model_info(int argc, char **argv)
 	       i->layout == AKIDA_FBZ_LAYOUT_A ? "A (1.x)" : "B (2.x)",
 	       i->version[0] ? ", version " : "", i->version, i->payload_bytes, i->file_bytes,
 	       i->stream_bytes, i->trailing_bytes, i->trailing_zero ? "zero" : "NON-ZERO");
-	printf("%.*s\n", 96, "________________________________________________________________"
-	       "________________________________");
-	printf("%-3s %-40s %8s %6s %6s %10s %10s  %s\n", "#", "Layer (type)", "Units", "W bits",
-	       "A bits", "Params", "Bytes", "Inbound");
-	printf("%.*s\n", 96, "================================================================"
-	       "================================");
+	print_shapes(i);
+	printf("%.*s\n", 104, "________________________________________________________________"
+	       "________________________________________");
+	printf("%-3s %-40s %7s %7s %6s %6s %10s %10s  %s\n", "#", "Layer (type)", "In", "Out",
+	       "W bits", "A bits", "W params", "Bytes", "Inbound");
+	printf("%.*s\n", 104, "================================================================"
+	       "========================================");
 	for (k = 0; k < i->nlayers; k++) {
 		const struct akida_fbz_layer *l = &i->layers[k];
-		char name[64], units[16], wb[8], ab[8];
+		char name[64], in[16], units[16], wb[8], ab[8];
 
 		snprintf(name, sizeof(name), "%s (%s)", l->name, l->type_name);
+		fmt_bits(layer_inputs(l), in, sizeof(in));
 		fmt_bits(l->units, units, sizeof(units));
 		fmt_bits(l->weight_bits, wb, sizeof(wb));
 		fmt_bits(l->act_bits, ab, sizeof(ab));
-		printf("%-3u %-40s %8s %6s %6s %10" PRIu64 " %10" PRIu64 "  %s\n", k, name, units,
-		       wb, ab, l->params, l->weight_bytes, l->ninbound ? l->inbound[0] : "-");
+		printf("%-3u %-40s %7s %7s %6s %6s %10" PRIu64 " %10" PRIu64 "  %s\n", k, name, in,
+		       units, wb, ab, l->params, l->weight_bytes,
+		       l->ninbound ? l->inbound[0] : "-");
 		if (opt_verbose) {
 			for (q = 0; q < l->nprops; q++)
 				printf("      %s = %lld\n", l->props[q].key,
@@ -244,30 +267,36 @@ static int cmd_model_info(int argc, char **argv)
 			}
 		}
 	}
-	printf("%.*s\n", 96, "================================================================"
-	       "================================");
-	printf("Total params: %" PRIu64 "\nTotal variable bytes: %" PRIu64 "\n", i->total_params,
-	       i->total_weight_bytes);
+	printf("%.*s\n", 104, "================================================================"
+	       "========================================");
+	printf("In/Out: input channels (features) and units/filters; A bits \"-\": no activation\n");
+	printf("Total weight params: %" PRIu64 " (weights only)\nTotal variable bytes: %" PRIu64
+	       " (weights, thresholds, steps)\n", i->total_params, i->total_weight_bytes);
 	akida_fbz_free(f);
 	return EX_OK;
 }
 
+/* A comma-separated list of 1 to @max numbers from 1 to 65536; -1 if bad. */
 static int parse_list(const char *s, uint32_t *out, unsigned int max)
 {
+	char item[32];
 	unsigned int n = 0;
-	char *end;
+	uint64_t v;
 
-	while (s && *s && n < max) {
-		unsigned long v = strtoul(s, &end, 10);
+	for (;;) {
+		size_t l = strcspn(s, ",");
 
-		if (end == s || v == 0 || v > 65536)
+		if (n == max || l >= sizeof(item))
+			return -1;
+		memcpy(item, s, l);
+		item[l] = 0;
+		if (parse_u64(item, 1, 65536, &v))
 			return -1;
 		out[n++] = (uint32_t)v;
-		s = *end == ',' ? end + 1 : end;
-		if (*end && *end != ',')
-			return -1;
+		if (!s[l])
+			return (int)n;
+		s += l + 1;
 	}
-	return (int)n;
 }
 
 static int cmd_model_random(int argc, char **argv)
@@ -292,7 +321,8 @@ static int cmd_model_random(int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "s:l:w:a:o:", lo, NULL)) != -1) {
 		switch (c) {
 		case 's':
-			seed = strtoull(optarg, NULL, 0);
+			if (opt_number("--seed", optarg, 0, UINT64_MAX, &seed))
+				return EX_USAGE;
 			break;
 		case 'l':
 			n = parse_list(optarg, sizes, 17);
@@ -331,18 +361,28 @@ static int cmd_model_random(int argc, char **argv)
 		if (f && fclose(f))
 			ret = 1;
 		if (ret) {
-			file_error(out);
 			akida_program_free(p);
-			return EX_FAIL;
+			return file_error(out);
 		}
 	} else if (akida_fbz_save_program(p, out)) {
 		akida_program_free(p);
 		return lib_error();
 	}
-	if (!opt_json)
+	if (opt_json) {
+		struct json j;
+
+		json_doc_begin(&j);
+		json_str(&j, "output", out);
+		json_uint(&j, "layers", akida_program_layer_count(p));
+		json_uint(&j, "input_bytes", akida_program_input_bytes(p));
+		json_uint(&j, "output_bytes", akida_program_output_bytes(p));
+		json_uint(&j, "seed", seed);
+		json_doc_end(&j);
+	} else {
 		printf("wrote %s: %u layers, %u -> %u bytes, seed %llu\n", out,
 		       akida_program_layer_count(p), akida_program_input_bytes(p),
 		       akida_program_output_bytes(p), (unsigned long long)seed);
+	}
 	akida_program_free(p);
 	return EX_OK;
 }

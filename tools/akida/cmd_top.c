@@ -69,11 +69,12 @@ static void top_rates(const struct top_dev *d, struct top_rates *r)
 static int parse_ulong(const char *s, unsigned long min, unsigned long max,
 		       unsigned long *v)
 {
-	char *end;
+	uint64_t x;
 
-	errno = 0;
-	*v = strtoul(s, &end, 10);
-	return *s < '0' || *s > '9' || *end || errno || *v < min || *v > max ? -1 : 0;
+	if (parse_u64(s, min, max, &x))
+		return -1;
+	*v = (unsigned long)x;
+	return 0;
 }
 
 /* The devices to watch: @spec alone, or every one bound to akida_pcie. */
@@ -85,15 +86,14 @@ static int top_select(const char *spec, struct top_dev **devs, unsigned int *cou
 	if (spec) {
 		*devs = calloc(1, sizeof(**devs));
 		if (!*devs)
-			return EX_FAIL;
+			return cli_fail(EX_FAIL, "out of memory");
 		if (akida_find_device(NULL, spec, &(*devs)->info))
 			return lib_error();
 		if (strcmp((*devs)->info.driver, "akida_pcie") || !(*devs)->info.devnode[0]) {
-			fprintf(stderr, "%s: top: %s is %s%s, not bound to akida_pcie: it has no "
-				"counters to show\n", prog_name, (*devs)->info.bdf,
-				(*devs)->info.driver[0] ? "bound to " : "not bound",
-				(*devs)->info.driver);
-			return EX_BACKEND;
+			return cli_fail(EX_BACKEND, "top: %s is %s%s, not bound to akida_pcie: it "
+					"has no counters to show", (*devs)->info.bdf,
+					(*devs)->info.driver[0] ? "bound to " : "not bound",
+					(*devs)->info.driver);
 		}
 		*count = 1;
 		return EX_OK;
@@ -103,17 +103,15 @@ static int top_select(const char *spec, struct top_dev **devs, unsigned int *cou
 	*devs = calloc(n ? n : 1, sizeof(**devs));
 	if (!*devs) {
 		akida_discover_free(l);
-		return EX_FAIL;
+		return cli_fail(EX_FAIL, "out of memory");
 	}
 	for (i = 0; i < n; i++)
 		if (!strcmp(l[i].driver, "akida_pcie") && l[i].devnode[0])
 			(*devs)[k++].info = l[i];
 	akida_discover_free(l);
 	if (!k) {
-		fprintf(stderr, "%s: top: no Akida device bound to akida_pcie (%u Akida "
-			"device%s present; see `akida enumerate`)\n", prog_name, n,
-			n == 1 ? "" : "s");
-		return EX_NODEV;
+		return cli_fail(EX_NODEV, "top: no Akida device bound to akida_pcie (%u Akida "
+				"device%s present; see `akida enumerate`)", n, n == 1 ? "" : "s");
 	}
 	*count = k;
 	return EX_OK;

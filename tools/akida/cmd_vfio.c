@@ -98,9 +98,9 @@ static int sysfs_write(const char *path, const char *val)
 
 static int bind_fail(const char *what, const char *path, int err)
 {
-	fprintf(stderr, "%s: %s: writing %s: %s%s\n", prog_name, what, path, strerror(-err),
-		err == -EACCES || err == -EPERM ? " (run as root)" : "");
-	return err == -EACCES || err == -EPERM ? EX_BACKEND : EX_FAIL;
+	return cli_fail(err == -EACCES || err == -EPERM ? EX_BACKEND : EX_FAIL,
+			"%s: writing %s: %s%s", what, path, strerror(-err),
+			err == -EACCES || err == -EPERM ? " (run as root)" : "");
 }
 
 /*
@@ -118,9 +118,8 @@ static int rebind(const char *bdf_spec, int to_vfio)
 	if (akida_find_device(NULL, bdf_spec, &d))
 		return lib_error();
 	if (to_vfio && d.iommu_group < 0) {
-		fprintf(stderr, "%s: bind-vfio: %s has no IOMMU group; vfio-pci cannot use it "
-			"(boot with intel_iommu=on or amd_iommu=on)\n", prog_name, d.bdf);
-		return EX_BACKEND;
+		return cli_fail(EX_BACKEND, "bind-vfio: %s has no IOMMU group; vfio-pci cannot "
+				"use it (boot with intel_iommu=on or amd_iommu=on)", d.bdf);
 	}
 	if (to_vfio) {
 		snprintf(path, sizeof(path), "%s/bus/pci/drivers/vfio-pci", root);
@@ -128,9 +127,8 @@ static int rebind(const char *bdf_spec, int to_vfio)
 			/* vfio-pci, and the type 1 IOMMU driver VFIO containers need */
 			if (system("modprobe vfio-pci 2>/dev/null; "
 				   "modprobe vfio_iommu_type1 2>/dev/null") || access(path, F_OK)) {
-				fprintf(stderr, "%s: bind-vfio: the vfio-pci driver is not available "
-					"(modprobe vfio-pci failed)\n", prog_name);
-				return EX_BACKEND;
+				return cli_fail(EX_BACKEND, "bind-vfio: the vfio-pci driver is not "
+						"available (modprobe vfio-pci failed)");
 			}
 		}
 	}
@@ -162,17 +160,19 @@ static int rebind(const char *bdf_spec, int to_vfio)
 		f = fopen(mark, "w");
 		if (!f || fprintf(f, "# akida bind-vfio: bind %s to vfio-pci at boot\n",
 				  d.bdf) < 0 || fclose(f)) {
-			fprintf(stderr, "%s: bind-vfio: bound now, but could not write %s to "
-				"persist it: %s\n", prog_name, mark, strerror(errno));
-			return EX_FAIL;
+			return cli_fail(EX_FAIL, "bind-vfio: bound now, but could not write %s to "
+					"persist it: %s", mark, strerror(errno));
 		}
 	} else if (unlink(mark) && errno != ENOENT) {
-		fprintf(stderr, "%s: unbind-vfio: could not remove %s: %s\n", prog_name, mark,
-			strerror(errno));
-		return EX_FAIL;
+		return cli_fail(EX_FAIL, "unbind-vfio: could not remove %s: %s", mark,
+				strerror(errno));
 	}
 	if (akida_find_device(NULL, d.bdf, &d))
 		return lib_error();
+	/* checked first: one document, the error, under --json */
+	if (to_vfio && strcmp(d.driver, "vfio-pci"))
+		return cli_fail(EX_BACKEND, "bind-vfio: %s did not bind to vfio-pci (driver now: "
+				"%s)", d.bdf, d.driver[0] ? d.driver : "none");
 	if (opt_json) {
 		struct json j;
 
@@ -189,10 +189,6 @@ static int rebind(const char *bdf_spec, int to_vfio)
 	} else {
 		printf("%s bound to %s; vfio-pci binding removed\n", d.bdf,
 		       d.driver[0] ? d.driver : "no driver (modprobe akida_pcie)");
-	}
-	if (to_vfio && strcmp(d.driver, "vfio-pci")) {
-		fprintf(stderr, "%s: bind-vfio: %s did not bind to vfio-pci\n", prog_name, d.bdf);
-		return EX_BACKEND;
 	}
 	return EX_OK;
 }

@@ -7,8 +7,11 @@
 
 #include "json.h"
 
+int json_documents;
+
 void json_begin(struct json *j, FILE *f)
 {
+	json_documents++;
 	memset(j, 0, sizeof(*j));
 	j->f = f;
 	j->first[0] = 1;
@@ -28,11 +31,53 @@ static void indent(struct json *j)
 		fputs("  ", j->f);
 }
 
-static void put_string(FILE *f, const char *s)
+/*
+ * Length of the valid UTF-8 sequence at @s (1 to 4), 0 if it is not one:
+ * no overlong forms, no surrogates, nothing above U+10FFFF (RFC 3629).
+ */
+static int utf8_len(const unsigned char *s)
 {
+	unsigned int cp;
+	int n, k;
+
+	if (s[0] >= 0xc2 && s[0] <= 0xdf) {
+		n = 2;
+		cp = s[0] & 0x1f;
+	} else if (s[0] >= 0xe0 && s[0] <= 0xef) {
+		n = 3;
+		cp = s[0] & 0x0f;
+	} else if (s[0] >= 0xf0 && s[0] <= 0xf4) {
+		n = 4;
+		cp = s[0] & 0x07;
+	} else {
+		return 0;
+	}
+	for (k = 1; k < n; k++) {
+		if ((s[k] & 0xc0) != 0x80)
+			return 0;
+		cp = cp << 6 | (s[k] & 0x3f);
+	}
+	if ((n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10ffff ||
+	    (cp >= 0xd800 && cp <= 0xdfff))
+		return 0;
+	return n;
+}
+
+/*
+ * A JSON string. The output is always valid JSON in valid UTF-8, whatever
+ * the bytes (layer names come from untrusted files): valid UTF-8 passes
+ * through unchanged, each byte that does not start a valid sequence
+ * becomes U+FFFD (the replacement character, written \ufffd), and control
+ * characters are escaped.
+ */
+static void put_string(FILE *f, const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+
 	fputc('"', f);
-	for (; s && *s; s++) {
-		unsigned char c = (unsigned char)*s;
+	while (s && *s) {
+		unsigned char c = *s;
+		int n;
 
 		if (c == '"' || c == '\\')
 			fprintf(f, "\\%c", c);
@@ -40,10 +85,18 @@ static void put_string(FILE *f, const char *s)
 			fputs("\\n", f);
 		else if (c == '\t')
 			fputs("\\t", f);
-		else if (c < 0x20)
+		else if (c < 0x20 || c == 0x7f)
 			fprintf(f, "\\u%04x", c);
-		else
+		else if (c < 0x80)
 			fputc(c, f);
+		else if ((n = utf8_len(s))) {
+			fwrite(s, 1, (size_t)n, f);
+			s += n;
+			continue;
+		} else {
+			fputs("\\ufffd", f);
+		}
+		s++;
 	}
 	fputc('"', f);
 }

@@ -16,6 +16,9 @@ struct json {
 	int compact;		/* one line (JSON Lines): no newlines or indent */
 };
 
+/* Documents begun so far (the CLI prints exactly one per command). */
+extern int json_documents;
+
 void json_begin(struct json *j, FILE *f);
 void json_begin_line(struct json *j, FILE *f);	/* compact, one line */
 void json_obj(struct json *j, const char *key);		/* key NULL inside arrays */
