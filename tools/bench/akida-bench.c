@@ -716,6 +716,16 @@ static void job_fill(struct model *m, unsigned int slot, unsigned int batch,
 	s->user_data = slot;
 }
 
+/* A collected job's status, said when it failed. */
+static int job_status(const struct akida_job_wait *w)
+{
+	if (w->status)
+		msg("job %llu failed at step %u: %s (NPU error %u)",
+		    (unsigned long long)w->job_id, w->failed_step,
+		    strerror(-w->status), w->npu_error);
+	return w->status;
+}
+
 static int job_wait(struct bench *b, uint64_t id, struct akida_job_wait *w)
 {
 	memset(w, 0, sizeof(*w));
@@ -724,13 +734,7 @@ static int job_wait(struct bench *b, uint64_t id, struct akida_job_wait *w)
 	w->timeout_ns = now_ns() + JOB_TIMEOUT_MS * 1000000ull;
 	if (ioctl(b->fd, AKIDA_IOCTL_JOB_WAIT, w))
 		return -errno;
-	if (w->status) {
-		msg("job %llu failed at step %u: %s (NPU error %u)",
-		    (unsigned long long)w->job_id, w->failed_step,
-		    strerror(-w->status), w->npu_error);
-		return w->status;
-	}
-	return 0;
+	return job_status(w);
 }
 
 /* Submit and wait for one job; its wait record in @w. */
@@ -750,13 +754,7 @@ static int job_run1(struct bench *b, struct akida_job_submit *s, struct akida_jo
 	if (ioctl(b->fd, AKIDA_IOCTL_JOB_RUN, &r))
 		return -errno;
 	*w = r.wait;
-	if (w->status) {
-		msg("job %llu failed at step %u: %s (NPU error %u)",
-		    (unsigned long long)w->job_id, w->failed_step,
-		    strerror(-w->status), w->npu_error);
-		return w->status;
-	}
-	return 0;
+	return job_status(w);
 }
 
 struct infer_run {
