@@ -28,10 +28,15 @@ MANIFEST = os.path.join(TOP, "selftests", "akida", "manifest")
 
 # Tier name -> the binaries it runs (None: all of them). The names are the
 # result prefixes of scripts/check.d/*.
+# Binaries whose subject the IOMMU does not touch, and which other tiers run
+# with it: power management (vm-debug-iommu) and the CLI's monitor.
+NOT_IOMMU = {"pm_test", "cli_top_test"}
+
 TIERS = {
     "vm-6.1": None,
     "vm-6.12": None,
-    "vm-6.12-iommu": None,
+    # Every binary but NOT_IOMMU ({"exclude": ...}).
+    "vm-6.12-iommu": {"exclude": NOT_IOMMU},
     "vm-sid": None,
     "vm-debug": None,
     # npu_irq=0: the NPU completion path by polling; every test that runs jobs.
@@ -128,7 +133,12 @@ def main():
     bad = 0
     os.makedirs(MANIFEST, exist_ok=True)
     for tier, want in TIERS.items():
-        bins = built if want is None else want
+        if want is None:
+            bins = built
+        elif isinstance(want, dict):
+            bins = [b for b in built if b not in want["exclude"]]
+        else:
+            bins = want
         missing = [b for b in bins if b not in allcases]
         if missing:
             sys.exit(f"inventory: tier {tier} names binaries that were not built: {missing}")
